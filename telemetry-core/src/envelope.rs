@@ -1,0 +1,207 @@
+//! [`Envelope`]: one event with its timestamp and run context, as it goes over the wire.
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::Error as _;
+use serde::ser::SerializeStruct as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Attributes, Context, TelemetryEvent};
+
+/// One event with its timestamp and the run's [`Context`]: the JSON document a consumer
+/// receives.
+///
+/// Serialising gives the keys in the order `ts, executionID, userID, projectID, command,
+/// attributes, eventType, eventData, schemaVersion`:
+///
+/// ```
+/// # use telemetry_core::{Context, Envelope, TelemetryEvent};
+/// /// Something happened.
+/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[telemetry(version = 1, example = example)]
+/// pub struct Happened {
+///     /// How often.
+///     pub times: u8,
+/// }
+/// fn example() -> Envelope<Happened> {
+///     Envelope::new(&Context::default(), 1, Happened { times: 2 })
+/// }
+///
+/// let json = serde_json::to_string(&example()).unwrap();
+/// assert_eq!(
+///     json,
+///     r#"{"ts":1,"executionID":"","userID":"","projectID":"","command":"","#.to_owned()
+///         + r#""attributes":{"arch":"","os":"","version":"","ci":false,"extra":{}},"#
+///         + r#""eventType":"Happened","eventData":{"times":2},"schemaVersion":1}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope<E> {
+    /// `ts`: milliseconds since the Unix epoch, taken when the event was emitted.
+    pub ts: u64,
+    /// Everything the run's events share.
+    pub context: Context,
+    /// `eventData`: the event itself.
+    pub event: E,
+}
+
+impl<E: TelemetryEvent> Envelope<E> {
+    /// Wraps `event`, emitted at `ts_ms` (milliseconds since the Unix epoch), in `context`.
+    pub fn new(context: &Context, ts_ms: u64, event: E) -> Self {
+        Envelope {
+            ts: ts_ms,
+            context: context.clone(),
+            event,
+        }
+    }
+}
+
+/// The envelope's keys, in wire order; the descriptions are the schema's.
+pub(crate) mod keys {
+    pub(crate) const TS: &str = "ts";
+    pub(crate) const EXECUTION_ID: &str = "executionID";
+    pub(crate) const USER_ID: &str = "userID";
+    pub(crate) const PROJECT_ID: &str = "projectID";
+    pub(crate) const COMMAND: &str = "command";
+    pub(crate) const ATTRIBUTES: &str = "attributes";
+    pub(crate) const EVENT_TYPE: &str = "eventType";
+    pub(crate) const EVENT_DATA: &str = "eventData";
+    pub(crate) const SCHEMA_VERSION: &str = "schemaVersion";
+}
+
+impl<E: TelemetryEvent> Serialize for Envelope<E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let context = &self.context;
+        let mut envelope = serializer.serialize_struct("Envelope", 9)?;
+        envelope.serialize_field(keys::TS, &self.ts)?;
+        envelope.serialize_field(keys::EXECUTION_ID, &context.execution_id)?;
+        envelope.serialize_field(keys::USER_ID, &context.user_id)?;
+        envelope.serialize_field(keys::PROJECT_ID, &context.project_id)?;
+        envelope.serialize_field(keys::COMMAND, &context.command)?;
+        envelope.serialize_field(keys::ATTRIBUTES, &context.attributes)?;
+        envelope.serialize_field(keys::EVENT_TYPE, E::EVENT_TYPE)?;
+        envelope.serialize_field(keys::EVENT_DATA, &self.event)?;
+        envelope.serialize_field(keys::SCHEMA_VERSION, &E::SCHEMA_VERSION)?;
+        envelope.end()
+    }
+}
+
+/// Accepts exactly what [`Serialize`] produces for this event type and version: unknown keys,
+/// another `eventType` or another `schemaVersion` are errors.
+impl<'de, E: TelemetryEvent + Deserialize<'de>> Deserialize<'de> for Envelope<E> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire<E> {
+            ts: u64,
+            #[serde(rename = "executionID")]
+            execution_id: String,
+            #[serde(rename = "userID")]
+            user_id: String,
+            #[serde(rename = "projectID")]
+            project_id: String,
+            command: String,
+            attributes: Attributes,
+            #[serde(rename = "eventType")]
+            event_type: String,
+            #[serde(rename = "eventData")]
+            event_data: E,
+            #[serde(rename = "schemaVersion")]
+            schema_version: u32,
+        }
+
+        let wire = Wire::<E>::deserialize(deserializer)?;
+        if wire.event_type != E::EVENT_TYPE {
+            return Err(D::Error::custom(format_args!(
+                "expected eventType `{}`, found `{}`",
+                E::EVENT_TYPE,
+                wire.event_type
+            )));
+        }
+        if wire.schema_version != E::SCHEMA_VERSION {
+            return Err(D::Error::custom(format_args!(
+                "expected schemaVersion {} of `{}`, found {}",
+                E::SCHEMA_VERSION,
+                E::EVENT_TYPE,
+                wire.schema_version
+            )));
+        }
+        Ok(Envelope {
+            ts: wire.ts,
+            context: Context {
+                execution_id: wire.execution_id,
+                user_id: wire.user_id,
+                project_id: wire.project_id,
+                command: wire.command,
+                attributes: wire.attributes,
+            },
+            event: wire.event_data,
+        })
+    }
+}
+
+/// The schema of the whole envelope carrying `E`: `eventType` and `schemaVersion` are
+/// constants, `eventData` is `E`'s schema.
+impl<E: TelemetryEvent> JsonSchema for Envelope<E> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("{}.v{}", E::EVENT_TYPE, E::SCHEMA_VERSION).into()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        format!("telemetry_core::Envelope<{}>", std::any::type_name::<E>()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let attributes = generator.subschema_for::<Attributes>();
+        let event_data = generator.subschema_for::<E>();
+        json_schema!({
+            "type": "object",
+            "properties": {
+                (keys::TS): {
+                    "description": "Timestamp: milliseconds since the Unix epoch when the event was emitted.",
+                    "type": "integer",
+                    "format": "uint64",
+                    "minimum": 0,
+                },
+                (keys::EXECUTION_ID): {
+                    "description": "Run UUID: random, one per run of the command; ties the run's events together.",
+                    "type": "string",
+                    "format": "uuid",
+                    "pattern": Context::EXECUTION_ID_PATTERN,
+                },
+                (keys::USER_ID): {
+                    "description": "Anonymous user identifier; empty when not set.",
+                    "type": "string",
+                    "pattern": Context::USER_ID_PATTERN,
+                },
+                (keys::PROJECT_ID): {
+                    "description": "Checksum (SHA-256, lowercase hex) of the project's normalised Git origin URL; empty when the project is not a Git repository.",
+                    "type": "string",
+                    "pattern": Context::PROJECT_ID_PATTERN,
+                },
+                (keys::COMMAND): {
+                    "description": "The command being executed, words joined by spaces.",
+                    "type": "string",
+                },
+                (keys::ATTRIBUTES): attributes,
+                (keys::EVENT_TYPE): {
+                    "description": "Type of event.",
+                    "type": "string",
+                    "const": E::EVENT_TYPE,
+                },
+                (keys::EVENT_DATA): event_data,
+                (keys::SCHEMA_VERSION): {
+                    "description": "Version of the event's schema.",
+                    "type": "integer",
+                    "const": E::SCHEMA_VERSION,
+                },
+            },
+            "required": [
+                keys::TS, keys::EXECUTION_ID, keys::USER_ID, keys::PROJECT_ID, keys::COMMAND,
+                keys::ATTRIBUTES, keys::EVENT_TYPE, keys::EVENT_DATA, keys::SCHEMA_VERSION,
+            ],
+            "additionalProperties": false,
+        })
+    }
+}

@@ -1,0 +1,159 @@
+//! The catalog: werf's seven events, with werf's field names, order and omission rules.
+//!
+//! Every integer is non-negative except [`CommandExited::exit_code`]. Closed value sets are
+//! enums. The documented examples (in [`examples`]) reproduce werf's published payloads.
+
+pub mod examples;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::TelemetryEvent;
+
+/// Command execution started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::command_started)]
+pub struct CommandStarted {
+    /// The command's options that were set, by flag name only, never their values; absent when
+    /// none were set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_options: Vec<CommandOption>,
+}
+
+/// One option of the command, by name: the value is never collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommandOption {
+    /// The option's flag name, without leading dashes.
+    pub name: String,
+    /// Whether the option was set on the command line.
+    pub as_cli: bool,
+    /// Whether the option was set through an environment variable.
+    pub as_env: bool,
+    /// How many times the option was given.
+    pub count: u32,
+}
+
+/// Command execution completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::command_exited)]
+pub struct CommandExited {
+    /// The command's exit code.
+    pub exit_code: i32,
+    /// How long the command ran, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Unshallowing the git repository failed in GitLab CI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::unshallow_failed)]
+pub struct UnshallowFailed {
+    /// The error message of the failed unshallow.
+    pub error_message: String,
+    /// The GitLab Runner version, from `CI_RUNNER_VERSION`.
+    pub gitlab_runner_version: String,
+    /// The GitLab Server version, from `CI_SERVER_VERSION`.
+    pub gitlab_server_version: String,
+}
+
+/// Image build started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::build_started)]
+pub struct BuildStarted {
+    /// Number of images to build.
+    pub images_count: u32,
+    /// The container backend selected.
+    pub container_backend: ContainerBackend,
+    /// Whether the tool runs inside a container.
+    pub in_container: bool,
+}
+
+/// The container backend that builds images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerBackend {
+    /// The Docker daemon.
+    Docker,
+    /// Buildah, daemonless.
+    Buildah,
+}
+
+/// Image build completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::build_finished)]
+pub struct BuildFinished {
+    /// How long the build took, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether the build succeeded.
+    pub success: bool,
+    /// Number of images built.
+    pub images_count: u32,
+}
+
+/// Individual image build completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::image_build_finished)]
+pub struct ImageBuildFinished {
+    /// The image's name in the project's configuration.
+    pub image: String,
+    /// How long the image took to build, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether the image was rebuilt rather than taken from cache.
+    pub rebuilt: bool,
+    /// How the image is configured; absent when unknown to the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ConfigType")]
+    pub config_type: Option<ConfigType>,
+}
+
+/// How an image is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigType {
+    /// werf's own Stapel builder.
+    Stapel,
+    /// A Dockerfile.
+    Dockerfile,
+    /// A Dockerfile built stage by stage.
+    Staged,
+    /// Another kind of configuration.
+    Unknown,
+}
+
+/// Individual stage build completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[telemetry(version = 2, example = examples::stage_build_finished)]
+pub struct StageBuildFinished {
+    /// The image's name in the project's configuration.
+    pub image: String,
+    /// The stage's name.
+    pub stage: String,
+    /// How long the stage took to build, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether the stage was taken from cache.
+    pub from_cache: bool,
+    /// Where the stage's base image came from.
+    pub base_image_source: BaseImageSource,
+    /// Whether the base image was pulled.
+    pub base_image_pulled: bool,
+}
+
+/// Where a stage's base image came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseImageSource {
+    /// The project's image repository.
+    Repo,
+    /// A secondary (read-only) repository.
+    Secondary,
+    /// Neither: the stage is not based on a stored image. Serialised as `""`.
+    #[serde(rename = "")]
+    Empty,
+}

@@ -1,0 +1,1 @@
+//! JSON Schema, docs and example payloads generated from telemetry event types.

@@ -1,0 +1,27 @@
+use telemetry_core::{Envelope, TelemetryEvent};
+
+/// Image build started.
+#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[telemetry(version = 1, example = other)]
+pub struct BuildStarted {
+    /// Number of images to build.
+    pub images_count: u32,
+}
+
+fn example() -> Envelope<BuildStarted> {
+    Envelope::new(&Default::default(), 0, BuildStarted { images_count: 1 })
+}
+
+/// Another event.
+#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[telemetry(version = 1, example = other)]
+pub struct Other {
+    /// A flag.
+    pub flag: bool,
+}
+
+fn other() -> Envelope<Other> {
+    Envelope::new(&Default::default(), 0, Other { flag: true })
+}
+
+fn main() {}

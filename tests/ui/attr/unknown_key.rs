@@ -1,0 +1,15 @@
+use telemetry_core::{Envelope, TelemetryEvent};
+
+/// Image build started.
+#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[telemetry(version = 1, example = example, schema_version = 2)]
+pub struct BuildStarted {
+    /// Number of images to build.
+    pub images_count: u32,
+}
+
+fn example() -> Envelope<BuildStarted> {
+    Envelope::new(&Default::default(), 0, BuildStarted { images_count: 1 })
+}
+
+fn main() {}
