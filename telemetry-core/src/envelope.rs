@@ -153,8 +153,16 @@ impl<E: TelemetryEvent> JsonSchema for Envelope<E> {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let attributes = generator.subschema_for::<Attributes>();
-        let event_data = generator.subschema_for::<E>();
+        let mut attributes = generator.subschema_for::<Attributes>();
+        attributes.insert(
+            "description".into(),
+            "The environment the command runs in.".into(),
+        );
+        let mut event_data = generator.subschema_for::<E>();
+        event_data.insert(
+            "description".into(),
+            "The event's own data; its shape depends on `eventType` and `schemaVersion`.".into(),
+        );
         json_schema!({
             "type": "object",
             "properties": {

@@ -33,6 +33,7 @@ extern crate self as telemetry_core;
 
 mod context;
 mod envelope;
+pub mod environment;
 mod event;
 pub mod events;
 pub mod registry;

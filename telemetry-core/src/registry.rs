@@ -24,7 +24,7 @@ pub struct EventRegistration {
     unreleased: bool,
     rust_path: &'static str,
     envelope_schema: fn(SchemaSettings) -> Schema,
-    example_payloads: fn() -> serde_json::Result<Vec<serde_json::Value>>,
+    example_payloads: fn() -> serde_json::Result<Vec<String>>,
 }
 
 inventory::collect!(EventRegistration);
@@ -68,12 +68,12 @@ impl EventRegistration {
         (self.envelope_schema)(settings)
     }
 
-    /// The documented example envelopes, serialised.
+    /// The documented example envelopes, serialised as pretty JSON (keys in wire order).
     ///
     /// # Errors
     ///
     /// When an example does not serialise to JSON (a map with non-string keys, say).
-    pub fn example_payloads(&self) -> serde_json::Result<Vec<serde_json::Value>> {
+    pub fn example_payloads(&self) -> serde_json::Result<Vec<String>> {
         (self.example_payloads)()
     }
 }
@@ -95,8 +95,11 @@ fn envelope_schema<E: TelemetryEvent>(settings: SchemaSettings) -> Schema {
         .into_root_schema_for::<Envelope<E>>()
 }
 
-fn example_payloads<E: TelemetryEvent>() -> serde_json::Result<Vec<serde_json::Value>> {
-    E::examples().iter().map(serde_json::to_value).collect()
+fn example_payloads<E: TelemetryEvent>() -> serde_json::Result<Vec<String>> {
+    E::examples()
+        .iter()
+        .map(serde_json::to_string_pretty)
+        .collect()
 }
 
 /// Every registered event, in no particular order, duplicates included.

@@ -45,7 +45,14 @@ fn examples_reproduce_werfs_published_payloads() {
 #[test]
 fn unshallow_failed_has_a_realistic_example_from_gitlab_ci() {
     let [example] = <[_; 1]>::try_from(UnshallowFailed::examples()).unwrap();
-    assert_eq!(example.context, examples::converge_in_gitlab_ci());
+    assert_eq!(
+        example.context.attributes.ci_name.as_deref(),
+        Some("gitlab")
+    );
+    assert_eq!(
+        example.context.attributes.group_channel.as_deref(),
+        Some("stable")
+    );
     assert!(!example.event.error_message.is_empty());
     assert!(example.event.gitlab_runner_version.starts_with("16."));
     let json = serde_json::to_value(&example).unwrap();
@@ -117,7 +124,7 @@ fn the_catalog_registers_seven_events_at_version_2() {
     );
     assert_eq!(
         stage.example_payloads().unwrap(),
-        [serde_json::to_value(examples::stage_build_finished()).unwrap()]
+        [serde_json::to_string_pretty(&examples::stage_build_finished()).unwrap()]
     );
 }
 

@@ -75,10 +75,13 @@ pub fn command_exited() -> Envelope<CommandExited> {
     )
 }
 
-/// [`UnshallowFailed`] during the same `werf converge` in GitLab CI.
+/// [`UnshallowFailed`] during a `werf converge` in GitLab CI, with werf installed by trdl from
+/// the `stable` channel.
 pub fn unshallow_failed() -> Envelope<UnshallowFailed> {
+    let mut context = converge_in_gitlab_ci();
+    context.attributes.group_channel = Some("stable".into());
     Envelope::new(
-        &converge_in_gitlab_ci(),
+        &context,
         1_658_231_826_011,
         UnshallowFailed {
             error_message: "git fetch --unshallow failed: exit status 128: fatal: shallow file \

@@ -153,7 +153,7 @@ pub enum BaseImageSource {
     Repo,
     /// A secondary (read-only) repository.
     Secondary,
-    /// Neither: the stage is not based on a stored image. Serialised as `""`.
+    /// Neither: the stage is not based on a stored image.
     #[serde(rename = "")]
     Empty,
 }

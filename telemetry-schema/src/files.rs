@@ -1,0 +1,106 @@
+//! Every generated file, by path: a pure function of the event versions.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::docs::{self, Tool};
+use crate::{EventVersion, GENERATED_MARKER, stream};
+
+/// The stream schema's path.
+pub const STREAM_SCHEMA: &str = "schemas/telemetry.schema.json";
+/// The directory of per-version event schemas.
+pub const EVENT_SCHEMAS: &str = "schemas/events";
+/// The directory of example payloads.
+pub const EXAMPLES: &str = "examples";
+/// The human documentation's path.
+pub const DOCS: &str = "docs/telemetry.md";
+/// Directories whose every file is generated: a file there that the generator does not produce
+/// is stray.
+pub const GENERATED_DIRS: &[&str] = &["schemas", EXAMPLES];
+
+/// Every generated file: paths relative to the repository root, with `/` separators, mapped to
+/// contents. Output is deterministic: sorted keys, `\n` line ends, a final newline.
+pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for version in versions {
+        files.insert(
+            event_schema_path(version),
+            render_event_schema(&version.schema),
+        );
+        files.insert(examples_path(version), render_examples(&version.examples));
+    }
+    files.insert(
+        STREAM_SCHEMA.to_owned(),
+        pretty(&with_marker(stream::stream_schema(versions))),
+    );
+    files.insert(DOCS.to_owned(), docs::render(versions, tool));
+    files
+}
+
+/// `schemas/events/<EventType>.v<N>.schema.json`.
+pub fn event_schema_path(version: &EventVersion) -> String {
+    format!("{EVENT_SCHEMAS}/{}.schema.json", version.key())
+}
+
+/// `examples/<EventType>.v<N>.json`.
+pub fn examples_path(version: &EventVersion) -> String {
+    format!("{EXAMPLES}/{}.json", version.key())
+}
+
+/// An event schema file: the schema with the generated-file marker as its `$comment`.
+pub fn render_event_schema(schema: &Value) -> String {
+    pretty(&with_marker(schema.clone()))
+}
+
+/// An examples file: the payload, or an array of them when there are several.
+pub fn render_examples(examples: &[String]) -> String {
+    match examples {
+        [one] => format!("{one}\n"),
+        several => {
+            // Indenting serde_json's pretty output by one level gives exactly what pretty-printing
+            // the array would, but keeps each payload's keys in wire order.
+            let items: Vec<String> = several
+                .iter()
+                .map(|example| {
+                    example
+                        .lines()
+                        .map(|line| format!("  {line}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect();
+            format!("[\n{}\n]\n", items.join(",\n"))
+        }
+    }
+}
+
+fn with_marker(mut schema: Value) -> Value {
+    if let Some(object) = schema.as_object_mut() {
+        object.insert("$comment".into(), GENERATED_MARKER.into());
+    }
+    schema
+}
+
+fn pretty(value: &Value) -> String {
+    // A `Value` always serialises; the fallback is unreachable but keeps this total.
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_examples;
+
+    #[test]
+    fn several_examples_make_a_pretty_array_in_wire_order() {
+        let examples = ["{\n  \"b\": 1,\n  \"a\": 2\n}".to_owned(), "{}".to_owned()];
+        let rendered = render_examples(&examples);
+        assert_eq!(
+            rendered,
+            "[\n  {\n    \"b\": 1,\n    \"a\": 2\n  },\n  {}\n]\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+        assert_eq!(parsed, serde_json::json!([{ "a": 2, "b": 1 }, {}]));
+        assert_eq!(render_examples(&examples[1..]), "{}\n");
+    }
+}
