@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use telemetry_core::environment::{self, EnvVar};
 
+use crate::compat::overall;
 use crate::key_order::KeyOrder;
 use crate::{EventVersion, GENERATED_MARKER, resolve};
 
@@ -126,53 +127,105 @@ fn events(out: &mut String, by_event: &BTreeMap<&str, Vec<&EventVersion>>) {
         let Some(newest) = versions.last() else {
             continue;
         };
-        let order = KeyOrder::of(
-            versions
-                .iter()
-                .flat_map(|v| v.examples.iter().map(String::as_str)),
-        );
-        let key = newest.key();
-        let _ = write!(
-            out,
-            "### {event_type}\n\n{description}\n\n\
-             Schema version {version}: [JSON Schema](../schemas/events/{key}.schema.json), \
-             [example](../examples/{key}.json).\n\n",
-            description = newest.description(),
-            version = newest.version,
-        );
-        let root = &newest.schema;
-        match root
-            .pointer("/properties/eventData")
-            .and_then(|data| resolve(root, data))
-        {
-            Some(event_data) if has_properties(root, event_data) => {
-                out.push_str(
-                    "| Field | Type | Always sent | Description |\n\
-                     |---|---|---|---|\n",
-                );
-                let table = Table {
-                    root,
-                    order: &order,
-                    nested: true,
-                    constants: true,
-                };
-                for row in table.rows(event_data, "eventData") {
-                    row.write(out);
-                }
-                out.push('\n');
-            }
-            _ => out.push_str("`eventData` is an empty object.\n\n"),
-        }
-        let label = if newest.examples.len() == 1 {
-            "Example"
-        } else {
-            "Examples"
-        };
-        let _ = writeln!(out, "{label}:\n");
-        for example in &newest.examples {
-            let _ = write!(out, "```json\n{example}\n```\n\n");
-        }
+        event(out, event_type, versions, newest);
     }
+}
+
+/// One event: its newest version in detail, then its history.
+fn event(out: &mut String, event_type: &str, versions: &[&EventVersion], newest: &EventVersion) {
+    let order = KeyOrder::of(
+        versions
+            .iter()
+            .flat_map(|v| v.examples.iter().map(String::as_str)),
+    );
+    let key = newest.key();
+    let retired = if versions.iter().all(|v| v.rust_path.is_none()) {
+        " (no longer sent)"
+    } else {
+        ""
+    };
+    let unreleased = if newest.unreleased {
+        " (unreleased: it may still change)"
+    } else {
+        ""
+    };
+    let _ = write!(
+        out,
+        "### {event_type}{retired}\n\n{description}\n\n\
+         Schema version {version}{unreleased}: [JSON Schema](../schemas/events/{key}.schema.json), \
+         [example](../examples/{key}.json).\n\n",
+        description = newest.description(),
+        version = newest.version,
+    );
+    let root = &newest.schema;
+    match root
+        .pointer("/properties/eventData")
+        .and_then(|data| resolve(root, data))
+    {
+        Some(event_data) if has_properties(root, event_data) => {
+            out.push_str(
+                "| Field | Type | Always sent | Description |\n\
+                 |---|---|---|---|\n",
+            );
+            let table = Table {
+                root,
+                order: &order,
+                nested: true,
+                constants: true,
+            };
+            for row in table.rows(event_data, "eventData") {
+                row.write(out);
+            }
+            out.push('\n');
+        }
+        _ => out.push_str("`eventData` is an empty object.\n\n"),
+    }
+    let label = if newest.examples.len() == 1 {
+        "Example"
+    } else {
+        "Examples"
+    };
+    let _ = writeln!(out, "{label}:\n");
+    for example in &newest.examples {
+        let _ = write!(out, "```json\n{example}\n```\n\n");
+    }
+    history(out, versions);
+}
+
+/// Every version, newest first, with its classified changes from the one before.
+fn history(out: &mut String, versions: &[&EventVersion]) {
+    out.push_str(
+        "Version history:\n\n\
+         | Version | Changes from the version before |\n\
+         |---|---|\n",
+    );
+    for (index, version) in versions.iter().enumerate().rev() {
+        let unreleased = if version.unreleased {
+            " (unreleased)"
+        } else {
+            ""
+        };
+        let changes = match index.checked_sub(1).map(|previous| versions[previous]) {
+            None => "first version".to_owned(),
+            Some(older) => {
+                let changes = version.changes_since(older);
+                match overall(&changes) {
+                    None => "no change to the schema".to_owned(),
+                    Some(overall) => {
+                        let items: Vec<String> = changes.iter().map(ToString::to_string).collect();
+                        format!("**{overall}**<br>{}", items.join("<br>"))
+                    }
+                }
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {}{unreleased} | {} |",
+            version.version,
+            changes.replace('|', "\\|")
+        );
+    }
+    out.push('\n');
 }
 
 /// Where to look for the log file and the opt-outs, from the runtime's own table.

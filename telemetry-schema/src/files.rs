@@ -1,11 +1,12 @@
 //! Every generated file, by path: a pure function of the event versions.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::docs::{self, Tool};
-use crate::{EventVersion, GENERATED_MARKER, stream};
+use crate::{Error, EventVersion, GENERATED_MARKER, publish, stream};
 
 /// The stream schema's path.
 pub const STREAM_SCHEMA: &str = "schemas/telemetry.schema.json";
@@ -19,16 +20,38 @@ pub const DOCS: &str = "docs/telemetry.md";
 /// is stray.
 pub const GENERATED_DIRS: &[&str] = &["schemas", EXAMPLES];
 
+/// Every generated file for the versions the code defines (`code`), given what is published
+/// under `root`: reads, [plans](crate::publish::plan) and [generates](generate).
+///
+/// # Errors
+///
+/// When the published files cannot be read, or the code breaks a rule of published versions.
+pub fn files_for(
+    root: &Path,
+    code: Vec<EventVersion>,
+    tool: &Tool<'_>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let published = publish::read(root).map_err(Error::Read)?;
+    let versions = publish::plan(code, &published).map_err(Error::Refused)?;
+    Ok(generate(&versions, tool))
+}
+
 /// Every generated file: paths relative to the repository root, with `/` separators, mapped to
-/// contents. Output is deterministic: sorted keys, `\n` line ends, a final newline.
+/// contents. Output is deterministic: sorted keys, `\n` line ends, a final newline. Published
+/// files are kept byte for byte.
 pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     for version in versions {
-        files.insert(
-            event_schema_path(version),
-            render_event_schema(&version.schema),
-        );
-        files.insert(examples_path(version), render_examples(&version.examples));
+        let schema = version
+            .published_schema_file
+            .clone()
+            .unwrap_or_else(|| render_event_schema(&version.schema, version.unreleased));
+        let examples = version
+            .published_examples_file
+            .clone()
+            .unwrap_or_else(|| render_examples(&version.examples));
+        files.insert(event_schema_path(version), schema);
+        files.insert(examples_path(version), examples);
     }
     files.insert(
         STREAM_SCHEMA.to_owned(),
@@ -48,9 +71,17 @@ pub fn examples_path(version: &EventVersion) -> String {
     format!("{EXAMPLES}/{}.json", version.key())
 }
 
-/// An event schema file: the schema with the generated-file marker as its `$comment`.
-pub fn render_event_schema(schema: &Value) -> String {
-    pretty(&with_marker(schema.clone()))
+/// An event schema file: the schema with the generated-file marker, and whether the version is
+/// unreleased, as its `$comment`.
+pub fn render_event_schema(schema: &Value, unreleased: bool) -> String {
+    let mut schema = schema.clone();
+    if let Some(object) = schema.as_object_mut() {
+        object.insert(
+            "$comment".into(),
+            publish::schema_comment(unreleased).into(),
+        );
+    }
+    pretty(&schema)
 }
 
 /// An examples file: the payload, or an array of them when there are several.

@@ -17,9 +17,11 @@
 //! assert_eq!(schema["additionalProperties"], false);
 //! ```
 
+pub mod compat;
 pub mod docs;
 pub mod files;
 mod key_order;
+pub mod publish;
 pub mod stream;
 pub mod sync;
 mod transform;
@@ -138,6 +140,12 @@ pub struct EventVersion {
     pub schema: Value,
     /// The documented example payloads, pretty JSON with keys in wire order.
     pub examples: Vec<String>,
+    /// The Rust type that defines it; `None` for a published version no type defines anymore.
+    pub rust_path: Option<String>,
+    /// The published schema file's text, kept byte for byte: published versions never change.
+    pub published_schema_file: Option<String>,
+    /// The published examples file's text, kept for versions no type defines anymore.
+    pub published_examples_file: Option<String>,
 }
 
 impl EventVersion {
@@ -173,7 +181,19 @@ impl EventVersion {
             unreleased: event.unreleased(),
             schema,
             examples,
+            rust_path: Some(event.rust_path().to_owned()),
+            published_schema_file: None,
+            published_examples_file: None,
         })
+    }
+
+    /// The version `E` defines, its schema and examples generated.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_registration`](Self::from_registration).
+    pub fn of<E: TelemetryEvent>() -> Result<Self, Error> {
+        Self::from_registration(&EventRegistration::of::<E>(std::any::type_name::<E>()))
     }
 
     /// Every registered event's versions, sorted by `eventType` then `schemaVersion`.
@@ -194,6 +214,20 @@ impl EventVersion {
     /// schema.
     pub fn key(&self) -> String {
         format!("{}.v{}", self.event_type, self.version)
+    }
+
+    /// Every change from `older` (an earlier version of the same event) to this version, leaving
+    /// out what always changes between versions: the `schemaVersion` constant and the title.
+    pub fn changes_since(&self, older: &EventVersion) -> Vec<compat::Change> {
+        let mut newer = self.schema.clone();
+        for pointer in ["/properties/schemaVersion/const", "/title"] {
+            if let (Some(old), Some(new)) =
+                (older.schema.pointer(pointer), newer.pointer_mut(pointer))
+            {
+                new.clone_from(old);
+            }
+        }
+        compat::classify(&older.schema, &newer)
     }
 
     /// The event's description: the root schema's, from the struct's doc comment.
@@ -229,6 +263,10 @@ pub enum Error {
         /// What the validator said.
         reason: String,
     },
+    /// The published files could not be read.
+    Read(publish::ReadError),
+    /// The code breaks a rule of published versions.
+    Refused(publish::Refusal),
     /// Two different types got the same definition name.
     CollidingDefinitions {
         /// `<EventType> v<N>`.
@@ -250,6 +288,8 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Duplicates(duplicates) => duplicates.fmt(f),
+            Error::Read(error) => error.fmt(f),
+            Error::Refused(refusal) => refusal.fmt(f),
             Error::Example { event, source } => {
                 write!(
                     f,
@@ -300,6 +340,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Duplicates(duplicates) => Some(duplicates),
+            Error::Read(error) => Some(error),
+            Error::Refused(refusal) => Some(refusal),
             Error::Example { source, .. } => Some(source),
             Error::InvalidExample { .. } | Error::CollidingDefinitions { .. } => None,
         }

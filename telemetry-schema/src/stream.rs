@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::EventVersion;
+use crate::publish::schema_comment;
 
 /// The `$schema` of every generated schema.
 pub(crate) const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -24,9 +25,10 @@ pub fn stream_schema(versions: &[EventVersion]) -> Value {
         let base = format!("#/$defs/{}", escape_pointer(&key));
         let mut schema = version.schema.clone();
         if let Some(object) = schema.as_object_mut() {
-            // Only a resource's root may declare these.
+            // Only a resource's root may declare `$schema`. The comment says whether the version
+            // is released, which is what the stream schema records of it.
             object.remove("$schema");
-            object.remove("$comment");
+            object.insert("$comment".into(), schema_comment(version.unreleased).into());
         }
         rebase_references(&mut schema, &base);
         branches.push(json!({ "$ref": base }));

@@ -1,13 +1,18 @@
 //! Integration tests of the telemetry workspace; the tests are in `tests/`, the derive's
 //! compile-fail cases in `ui/`, fixtures in `fixtures/`.
 
+use std::path::Path;
+
+use serde_json::Value;
+use telemetry_schema::files;
+
 /// The README's code blocks, run as doctests so that the quick start keeps compiling.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
 /// A change that makes a valid payload invalid, and what it is, for messages.
-pub type Mutation = (&'static str, fn(&mut serde_json::Value));
+pub type Mutation = (&'static str, fn(&mut Value));
 
 /// Asserts that every validator (named, for messages) rejects `valid` after each mutation.
 ///
@@ -15,7 +20,7 @@ pub type Mutation = (&'static str, fn(&mut serde_json::Value));
 ///
 /// When a validator accepts a mutated payload.
 pub fn assert_rejected(
-    valid: &serde_json::Value,
+    valid: &Value,
     mutations: &[Mutation],
     validators: &[(&str, &jsonschema::Validator)],
 ) {
@@ -26,4 +31,54 @@ pub fn assert_rejected(
             assert!(!validator.is_valid(&payload), "the {name} accepts {what}");
         }
     }
+}
+
+/// Validates every examples file under `root` against its version's schema file and the stream
+/// schema (transitive replay); `expected` is how many versions there must be.
+///
+/// # Panics
+///
+/// When a file is missing or unreadable, or a payload does not validate.
+pub fn replay_examples(root: &Path, expected: usize) {
+    let stream = validator(&read_json(root, files::STREAM_SCHEMA));
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(root.join(files::EXAMPLES)).expect("examples/ is readable") {
+        let path = entry.expect("examples/ is readable").path();
+        let stem = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .expect("UTF-8 name");
+        let own = validator(&read_json(
+            root,
+            &format!("{}/{stem}.schema.json", files::EVENT_SCHEMAS),
+        ));
+        let payloads = match read_json(root, &format!("{}/{stem}.json", files::EXAMPLES)) {
+            Value::Array(payloads) => payloads,
+            payload => vec![payload],
+        };
+        for payload in payloads {
+            own.validate(&payload)
+                .unwrap_or_else(|error| panic!("{stem}: {error}"));
+            stream
+                .validate(&payload)
+                .unwrap_or_else(|error| panic!("{stem}: {error}"));
+        }
+        replayed += 1;
+    }
+    assert_eq!(
+        replayed,
+        expected,
+        "examples files under {}",
+        root.display()
+    );
+}
+
+fn read_json(root: &Path, path: &str) -> Value {
+    let text =
+        std::fs::read_to_string(root.join(path)).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::draft202012::new(schema).unwrap_or_else(|error| panic!("invalid schema: {error}"))
 }

@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
 use serde_json::{Value, json};
+use std::path::Path;
 use telemetry_schema::stream::stream_schema;
+
 use telemetry_schema::{EventVersion, files};
-use telemetry_tests::{Mutation, assert_rejected};
+use telemetry_tests::{Mutation, assert_rejected, replay_examples};
 
 fn catalog() -> Vec<EventVersion> {
     EventVersion::registered().unwrap()
@@ -168,4 +170,19 @@ fn example_payloads_snapshot() {
 #[test]
 fn stream_schema_snapshot() {
     insta::assert_json_snapshot!(stream_schema(&catalog()));
+}
+
+/// Transitive replay over the repository's committed files.
+#[test]
+fn the_repositorys_own_examples_replay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let versions = EventVersion::registered().unwrap();
+    replay_examples(root, versions.len());
+    // And the stream schema of the repository equals one built from its parts.
+    let stream: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(files::STREAM_SCHEMA)).unwrap())
+            .unwrap();
+    let mut rebuilt = stream_schema(&versions);
+    rebuilt["$comment"] = stream["$comment"].clone();
+    assert_eq!(stream, rebuilt);
 }

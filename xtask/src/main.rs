@@ -61,8 +61,8 @@ fn repository_root() -> PathBuf {
 
 /// Generates every artefact and writes or checks it under `root`.
 fn schema(root: &std::path::Path, mode: Mode) -> Result<Report, String> {
-    let versions = EventVersion::registered().map_err(|error| error.to_string())?;
-    let generated = files::generate(&versions, &TOOL);
+    let code = EventVersion::registered().map_err(|error| error.to_string())?;
+    let generated = files::files_for(root, code, &TOOL).map_err(|error| error.to_string())?;
     sync::sync(root, &generated, files::GENERATED_DIRS, mode).map_err(|error| error.to_string())
 }
 

@@ -1,0 +1,312 @@
+//! Published versions are immutable and every change is classified: write and check behaviour
+//! of the generator against a temporary directory, as the code of one event evolves.
+
+#![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+use telemetry_core::events::examples::build_on_a_mac;
+use telemetry_core::{Envelope, TelemetryEvent};
+use telemetry_schema::docs::Tool;
+use telemetry_schema::files::{self, files_for};
+use telemetry_schema::publish::Problem;
+use telemetry_schema::sync::{Mode, Problem as FileProblem, sync};
+use telemetry_schema::{Error, EventVersion};
+
+const TOOL: Tool<'static> = Tool {
+    name: "mytool",
+    env_prefix: "MYTOOL",
+};
+
+/// One variant of the `Deployed` event, in a module of its own: `telemetry(...)` keys, then
+/// fields with their example values.
+macro_rules! deployed {
+    ($module:ident, [$($key:tt)*], { $($(#[$field_attr:meta])* $field:ident: $ty:ty = $value:expr),* $(,)? }) => {
+        mod $module {
+            use super::{Envelope, TelemetryEvent, build_on_a_mac};
+
+            /// A deployment finished.
+            #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+            #[serde(rename_all = "camelCase")]
+            #[telemetry(event_type = "Deployed", example = example, $($key)*)]
+            pub(crate) struct Deployed {
+                $(
+                    #[doc = concat!("The ", stringify!($field), ".")]
+                    $(#[$field_attr])*
+                    pub(crate) $field: $ty,
+                )*
+            }
+
+            fn example() -> Envelope<Deployed> {
+                Envelope::new(&build_on_a_mac(), 1_700_000_000_000, Deployed { $($field: $value),* })
+            }
+        }
+    };
+}
+
+deployed!(v1, [version = 1], { duration_ms: u64 = 4200, success: bool = true });
+deployed!(v1_changed, [version = 1], { duration_ms: u32 = 4200, target: String = "prod".into() });
+deployed!(v1_unreleased, [version = 1, unreleased], { duration_ms: u64 = 4200, success: bool = true });
+deployed!(v2_draft, [version = 2, unreleased], {
+    duration_ms: u64 = 4200,
+    success: bool = true,
+    target: String = "prod".into(),
+});
+deployed!(v2_draft_reworked, [version = 2, unreleased], {
+    duration_ms: u64 = 4200,
+    success: bool = true,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retries: Option<u8> = Some(1),
+});
+deployed!(v2, [version = 2], {
+    duration_ms: u64 = 4200,
+    success: bool = true,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retries: Option<u8> = Some(1),
+});
+deployed!(v3, [version = 3], {
+    duration_ms: u64 = 4200,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retries: Option<u8> = None,
+});
+
+fn version<E: TelemetryEvent>() -> EventVersion {
+    EventVersion::of::<E>().unwrap()
+}
+
+/// Runs `cargo xtask schema` for `code` under `root`: the files it would write, or why not.
+fn generate(root: &Path, code: Vec<EventVersion>) -> Result<BTreeMap<String, String>, Error> {
+    files_for(root, code, &TOOL)
+}
+
+/// `cargo xtask schema` for `code` under `root`, which must succeed; returns the files written.
+fn publish(root: &Path, code: Vec<EventVersion>) -> Vec<String> {
+    let files = generate(root, code).unwrap();
+    let report = sync(root, &files, files::GENERATED_DIRS, Mode::Write).unwrap();
+    assert!(report.problems.is_empty());
+    let check = sync(root, &files, files::GENERATED_DIRS, Mode::Check).unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    report.written
+}
+
+fn read(root: &Path, path: &str) -> String {
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+fn refusal(result: Result<BTreeMap<String, String>, Error>) -> Vec<Problem> {
+    match result {
+        Err(Error::Refused(refusal)) => refusal.problems,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+const V1_SCHEMA: &str = "schemas/events/Deployed.v1.schema.json";
+const V1_EXAMPLES: &str = "examples/Deployed.v1.json";
+const V2_SCHEMA: &str = "schemas/events/Deployed.v2.schema.json";
+
+#[test]
+fn an_unchanged_published_version_is_left_untouched() {
+    let root = tempfile::tempdir().unwrap();
+    let written = publish(root.path(), vec![version::<v1::Deployed>()]);
+    assert!(written.contains(&V1_SCHEMA.to_owned()));
+    let before = std::fs::metadata(root.path().join(V1_SCHEMA))
+        .unwrap()
+        .modified()
+        .unwrap();
+
+    assert!(publish(root.path(), vec![version::<v1::Deployed>()]).is_empty());
+    let after = std::fs::metadata(root.path().join(V1_SCHEMA))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_changed_published_version_is_refused_naming_every_change() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    let before = read(root.path(), V1_SCHEMA);
+
+    let problems = refusal(generate(
+        root.path(),
+        vec![version::<v1_changed::Deployed>()],
+    ));
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].to_string(),
+        "Deployed v1 is published, and its schema changed:\n\
+         \x20 - `eventData.durationMs`: constraint tightened: `format` from `\"uint64\"` to `\"uint32\"` (breaking)\n\
+         \x20 - `eventData.success`: key removed (breaking)\n\
+         \x20 - `eventData.target`: required key added (breaking)\n\
+         \x20 published versions never change: bump `version` to 2 in #[telemetry(...)] on \
+         `evolution::v1_changed::Deployed` (v1's schema and examples stay as they are), or undo the change"
+    );
+    // Refusing writes nothing, and `--check` refuses the same way.
+    assert_eq!(read(root.path(), V1_SCHEMA), before);
+}
+
+#[test]
+fn an_unreleased_version_is_rewritten_until_it_is_published() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+
+    publish(root.path(), vec![version::<v2_draft::Deployed>()]);
+    let draft = read(root.path(), V2_SCHEMA);
+    assert!(draft.contains("unreleased: this version may still change"));
+    assert!(draft.contains("\"target\""));
+    assert!(
+        read(root.path(), "docs/telemetry.md")
+            .contains("Schema version 2 (unreleased: it may still change)")
+    );
+
+    let written = publish(root.path(), vec![version::<v2_draft_reworked::Deployed>()]);
+    assert!(written.contains(&V2_SCHEMA.to_owned()));
+    let reworked = read(root.path(), V2_SCHEMA);
+    assert!(reworked.contains("\"retries\"") && !reworked.contains("\"target\""));
+
+    // Removing the marker publishes it ...
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+    let published = read(root.path(), V2_SCHEMA);
+    assert!(!published.contains("unreleased"));
+    // ... and then it cannot be unreleased, or changed, again.
+    let problems = refusal(generate(
+        root.path(),
+        vec![version::<v2_draft_reworked::Deployed>()],
+    ));
+    assert_eq!(
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "Deployed v2 is published and cannot be marked `unreleased` again: remove `unreleased`, \
+          or bump `version` to 3 to design the next version"
+        ]
+    );
+    let problems = refusal(generate(root.path(), vec![version::<v2_draft::Deployed>()]));
+    assert!(
+        matches!(&problems[..], [Problem::Unpublished { version: 2, .. }]),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_bump_keeps_every_older_version_and_classifies_the_changes() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    let v1_schema = read(root.path(), V1_SCHEMA);
+    let v1_examples = read(root.path(), V1_EXAMPLES);
+
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+    publish(root.path(), vec![version::<v3::Deployed>()]);
+    assert_eq!(read(root.path(), V1_SCHEMA), v1_schema);
+    assert_eq!(read(root.path(), V1_EXAMPLES), v1_examples);
+    assert!(root.path().join(V2_SCHEMA).exists());
+
+    let stream: Value = serde_json::from_str(&read(root.path(), files::STREAM_SCHEMA)).unwrap();
+    let recorded: Vec<&String> = stream["$defs"].as_object().unwrap().keys().collect();
+    assert_eq!(recorded, ["Deployed.v1", "Deployed.v2", "Deployed.v3"]);
+
+    let docs = read(root.path(), "docs/telemetry.md");
+    assert!(
+        docs.contains("| 3 | **breaking**<br>`eventData.success`: key removed (breaking) |"),
+        "{docs}"
+    );
+    assert!(docs.contains(
+        "| 2 | **compatible**<br>`eventData.retries`: optional key added (compatible) |"
+    ));
+    assert!(docs.contains("| 1 | first version |"));
+}
+
+#[test]
+fn every_example_of_every_kept_version_replays_against_its_schema_and_the_stream_schema() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+    publish(root.path(), vec![version::<v3::Deployed>()]);
+    replay(root.path(), 3);
+}
+
+use telemetry_tests::replay_examples as replay;
+
+#[test]
+fn deleted_older_versions_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+
+    std::fs::remove_file(root.path().join(V1_EXAMPLES)).unwrap();
+    let problems = refusal(generate(root.path(), vec![version::<v2::Deployed>()]));
+    assert_eq!(
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "examples/Deployed.v1.json is missing: published versions are kept forever; restore it from \
+          version control"
+        ]
+    );
+
+    std::fs::remove_file(root.path().join(V1_SCHEMA)).unwrap();
+    let problems = refusal(generate(root.path(), vec![version::<v2::Deployed>()]));
+    assert_eq!(
+        problems,
+        [Problem::Missing {
+            path: V1_SCHEMA.into()
+        }],
+        "the stream schema remembers v1"
+    );
+}
+
+#[test]
+fn skipping_a_version_or_going_back_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+
+    let problems = refusal(generate(root.path(), vec![version::<v3::Deployed>()]));
+    assert_eq!(
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "Deployed goes from v1 to v3 without v2: versions go up one at a time and every published \
+          one is kept; restore deleted files from version control"
+        ]
+    );
+
+    publish(root.path(), vec![version::<v2_draft::Deployed>()]);
+    let problems = refusal(generate(root.path(), vec![version::<v3::Deployed>()]));
+    assert!(problems[0].to_string().ends_with(
+        " (v2 never released: keep designing it as `unreleased` instead of bumping past it)"
+    ));
+
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+    let problems = refusal(generate(root.path(), vec![version::<v1::Deployed>()]));
+    assert_eq!(
+        problems,
+        [Problem::WentBack {
+            event_type: "Deployed".into(),
+            code: 1,
+            published: 2
+        }]
+    );
+    let problems = refusal(generate(
+        root.path(),
+        vec![version::<v1::Deployed>(), version::<v2_draft::Deployed>()],
+    ));
+    assert!(problems.contains(&Problem::Unpublished {
+        event_type: "Deployed".into(),
+        version: 2
+    }));
+}
+
+#[test]
+fn an_unreleased_first_version_is_a_draft_until_published() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1_unreleased::Deployed>()]);
+    assert!(read(root.path(), V1_SCHEMA).contains("unreleased"));
+    // A draft that no type defines anymore is stray, and removed on write.
+    let files = generate(root.path(), vec![]).unwrap();
+    let check = sync(root.path(), &files, files::GENERATED_DIRS, Mode::Check).unwrap();
+    assert!(check.problems.contains(&FileProblem::Stray {
+        path: V1_SCHEMA.into()
+    }));
+    publish(root.path(), vec![]);
+    assert!(!root.path().join(V1_SCHEMA).exists());
+}
