@@ -31,16 +31,25 @@
 // The derive names this crate as `::telemetry_core`, also when used inside it.
 extern crate self as telemetry_core;
 
+mod config;
 mod context;
+pub mod detect;
+mod encode;
 mod envelope;
 pub mod environment;
 mod event;
 pub mod events;
+pub mod project_id;
 pub mod registry;
+mod runtime;
+pub mod sink;
 
+pub use config::{DecidedBy, Settings, Status};
 pub use context::{Attributes, Context};
+pub use encode::EnvelopeEncoder;
 pub use envelope::Envelope;
 pub use event::TelemetryEvent;
+pub use runtime::{Telemetry, TelemetryBuilder};
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use telemetry_core::detect::{CI_SYSTEMS, CiSignal};
 use telemetry_core::environment::{self, EnvVar};
 
 use crate::compat::overall;
@@ -253,6 +254,22 @@ fn configuration(out: &mut String, tool: &Tool<'_>) {
     );
     for var in environment::ALL {
         env_row(out, var, prefix);
+    }
+    out.push_str(
+        "\n## CI systems\n\n\
+         `attributes.ciName` names the CI/CD system the command runs in, detected from its own \
+         variables (when several match, the last one in this table wins):\n\n\
+         | `ciName` | Detected when |\n\
+         |---|---|\n",
+    );
+    for system in CI_SYSTEMS {
+        let condition = match system.signal {
+            CiSignal::IsTrue(name) => format!("`{name}` is `true`"),
+            CiSignal::NonEmpty(name) => format!("`{name}` is set"),
+            CiSignal::Equals(name, value) => format!("`{name}` is `{value}`"),
+            _ => format!("`{}` is set", system.signal.variable()),
+        };
+        let _ = writeln!(out, "| `{}` | {condition} |", system.name);
     }
 }
 

@@ -1,0 +1,580 @@
+//! What the host program says ([`Settings`]) and what the environment says, read once at start:
+//! whether telemetry is on ([`Status`]) and, when it is, everything the runtime needs.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::environment::{self, EnvVar};
+use crate::{Attributes, detect};
+
+/// What the host program tells the runtime.
+///
+/// ```
+/// use telemetry_core::Settings;
+///
+/// let settings = Settings {
+///     command: "werf converge".into(),
+///     ..Settings::new("WERF", "werf", "2.1.0")
+/// };
+/// assert_eq!(settings.shutdown_timeout.as_millis(), 250);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The prefix of the environment variables: `WERF` reads `WERF_TELEMETRY`, ...
+    pub env_prefix: String,
+    /// The tool's name, the OTLP resource's `service.name`: `werf`.
+    pub tool_name: String,
+    /// `attributes.version`: the tool's version, `dev` for development builds.
+    pub tool_version: String,
+    /// `command`: the command path, words joined by spaces, like `werf converge`.
+    pub command: String,
+    /// The project's directory, where `projectID` is detected; `None`: the current directory.
+    pub project_dir: Option<PathBuf>,
+    /// `userID`: an anonymous identifier the host program keeps; `""` (the default) for none.
+    /// A value that does not match [`Context::USER_ID_PATTERN`](crate::Context::USER_ID_PATTERN)
+    /// is replaced by `""`.
+    pub user_id: String,
+    /// The OTLP/HTTP traces endpoint (ending in `/v1/traces`); `None`: events only go to the
+    /// log file. `<PREFIX>_TELEMETRY_TRACE_URL` overrides it.
+    pub endpoint: Option<String>,
+    /// How long [`shutdown`](crate::Telemetry::shutdown) may take, at most.
+    pub shutdown_timeout: Duration,
+    /// How many events may wait for the background thread; more are dropped and counted.
+    pub queue_capacity: usize,
+    /// Whether the host program allows telemetry at all (a `--no-telemetry` flag, say); the
+    /// environment's opt-outs apply either way.
+    pub enabled: bool,
+}
+
+impl Settings {
+    /// Settings with the defaults: no command, the current directory, no user ID, no endpoint,
+    /// a 250 ms shutdown deadline, room for 1024 queued events, enabled.
+    pub fn new(
+        env_prefix: impl Into<String>,
+        tool_name: impl Into<String>,
+        tool_version: impl Into<String>,
+    ) -> Self {
+        Settings {
+            env_prefix: env_prefix.into(),
+            tool_name: tool_name.into(),
+            tool_version: tool_version.into(),
+            command: String::new(),
+            project_dir: None,
+            user_id: String::new(),
+            endpoint: None,
+            shutdown_timeout: Duration::from_millis(250),
+            queue_capacity: 1024,
+            enabled: true,
+        }
+    }
+}
+
+/// Whether telemetry is on, and which setting decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// Whether events are collected and sent.
+    pub enabled: bool,
+    /// What decided.
+    pub decided_by: DecidedBy,
+}
+
+/// The setting that decided whether telemetry is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// Nothing said otherwise: telemetry is on by default.
+    Default,
+    /// An environment variable, with its value.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// Its value (non-UTF-8 bytes replaced).
+        value: String,
+    },
+    /// The host program ([`Settings::enabled`]).
+    Program,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.enabled { "on" } else { "off" };
+        match &self.decided_by {
+            DecidedBy::Default => write!(f, "telemetry is {state} (the default)"),
+            DecidedBy::Variable { name, value } => {
+                write!(f, "telemetry is {state}: {name}={value}")
+            }
+            DecidedBy::Program => write!(f, "telemetry is {state}: turned off by the program"),
+        }
+    }
+}
+
+/// A snapshot of the environment.
+pub(crate) struct Environment {
+    vars: BTreeMap<OsString, OsString>,
+}
+
+impl Environment {
+    pub(crate) fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
+        Environment {
+            vars: vars.into_iter().collect(),
+        }
+    }
+
+    fn raw(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+    }
+
+    /// A variable's value, if it is set and UTF-8.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.raw(name).and_then(OsStr::to_str)
+    }
+}
+
+/// Reads the opt-outs, in order of precedence: the program, `<PREFIX>_TELEMETRY`, then
+/// `DO_NOT_TRACK`. Nothing else is read.
+pub(crate) fn status(settings: &Settings, env: &Environment) -> Status {
+    if !settings.enabled {
+        return Status {
+            enabled: false,
+            decided_by: DecidedBy::Program,
+        };
+    }
+    let variable = |var: &EnvVar| -> Option<(String, String)> {
+        let name = var.name_for(&settings.env_prefix);
+        let value = env.raw(&name)?.to_string_lossy().into_owned();
+        Some((name, value))
+    };
+    let decided = |enabled, (name, value)| Status {
+        enabled,
+        decided_by: DecidedBy::Variable { name, value },
+    };
+    let telemetry = variable(&environment::TELEMETRY);
+    if let Some(var) = telemetry
+        .clone()
+        .filter(|(_, value)| is_one_of(value, &["0", "false", "no", "off"]))
+    {
+        return decided(false, var);
+    }
+    if let Some(var) =
+        variable(&environment::DO_NOT_TRACK).filter(|(_, value)| is_one_of(value, &["1", "true"]))
+    {
+        return decided(false, var);
+    }
+    match telemetry.filter(|(_, value)| !value.trim().is_empty()) {
+        Some(var) => decided(true, var),
+        None => Status {
+            enabled: true,
+            decided_by: DecidedBy::Default,
+        },
+    }
+}
+
+/// Whether `value`, trimmed, is one of `options` in any case.
+fn is_one_of(value: &str, options: &[&str]) -> bool {
+    let value = value.trim();
+    options
+        .iter()
+        .any(|option| value.eq_ignore_ascii_case(option))
+}
+
+/// Everything the enabled runtime reads from the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Config {
+    /// `<PREFIX>_TELEMETRY_LOG_FILE`.
+    pub(crate) log_file: Option<PathBuf>,
+    /// `<PREFIX>_TELEMETRY_EXTRA_ATTRIBUTE_*`.
+    pub(crate) extra: BTreeMap<String, String>,
+    /// `TRDL_USE_<PREFIX>_GROUP_CHANNEL`.
+    pub(crate) group_channel: Option<String>,
+    /// The endpoint, `<PREFIX>_TELEMETRY_TRACE_URL` over the settings'.
+    pub(crate) endpoint: Option<String>,
+    /// `attributes.ci` and `attributes.ciName`.
+    pub(crate) ci: (bool, Option<&'static str>),
+    /// What was wrong with the environment, for the log file's diagnostics.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Reads every variable of the enabled runtime.
+pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
+    let prefix = settings.env_prefix.as_str();
+    let mut warnings = Vec::new();
+    let non_empty = |var: &EnvVar| -> Option<&OsStr> {
+        let name = var.name_for(prefix);
+        let value = env.raw(&name).filter(|value| !value.is_empty())?;
+        Some(value)
+    };
+    let log_file = non_empty(&environment::LOG_FILE).map(PathBuf::from);
+    let group_channel = non_empty(&environment::GROUP_CHANNEL).map(OsStr::to_string_lossy);
+    let endpoint = non_empty(&environment::TRACE_URL).map(OsStr::to_string_lossy);
+
+    let group_channel = group_channel.and_then(|channel| {
+        if channel.chars().count() > Attributes::MAX_EXTRA_VALUE_CHARS {
+            warnings.push(format!(
+                "{} is longer than {} characters and was ignored",
+                environment::GROUP_CHANNEL.name_for(prefix),
+                Attributes::MAX_EXTRA_VALUE_CHARS
+            ));
+            None
+        } else {
+            Some(channel.into_owned())
+        }
+    });
+    Config {
+        log_file,
+        extra: extra_attributes(prefix, env, &mut warnings),
+        group_channel,
+        endpoint: endpoint
+            .map(std::borrow::Cow::into_owned)
+            .or_else(|| settings.endpoint.clone()),
+        ci: detect::ci(|name| env.get(name)),
+        warnings,
+    }
+}
+
+/// `<PREFIX>_TELEMETRY_EXTRA_ATTRIBUTE_<ANY>=key=value`, as werf reads them: the suffix is
+/// ignored, variables are taken in name order (a later duplicate key wins), the value is split
+/// at the first `=`. Unlike werf, keys and values have length limits and there is a limit on
+/// their number, so that a stray variable cannot bloat every event.
+fn extra_attributes(
+    prefix: &str,
+    env: &Environment,
+    warnings: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let Some(name_prefix) = environment::EXTRA_ATTRIBUTE.name_prefix_for(prefix) else {
+        return BTreeMap::new();
+    };
+    let mut extra = BTreeMap::new();
+    // `BTreeMap` iterates in name order: werf reads them sorted.
+    for (name, value) in env.vars.range(OsString::from(&name_prefix)..) {
+        let Some(name) = name.to_str() else {
+            if name.to_string_lossy().starts_with(&name_prefix) {
+                warnings.push(format!(
+                    "{}: the variable's name is not UTF-8; ignored",
+                    name.to_string_lossy()
+                ));
+                continue;
+            }
+            break;
+        };
+        if !name.starts_with(&name_prefix) {
+            break;
+        }
+        let Some(value) = value.to_str() else {
+            warnings.push(format!("{name}: the value is not UTF-8; ignored"));
+            continue;
+        };
+        let Some((key, value)) = value.split_once('=') else {
+            warnings.push(format!("{name}: expected `key=value`; ignored"));
+            continue;
+        };
+        if key.is_empty() {
+            warnings.push(format!("{name}: the key is empty; ignored"));
+        } else if key.chars().count() > Attributes::MAX_EXTRA_KEY_CHARS {
+            warnings.push(format!(
+                "{name}: the key is longer than {} characters; ignored",
+                Attributes::MAX_EXTRA_KEY_CHARS
+            ));
+        } else if value.chars().count() > Attributes::MAX_EXTRA_VALUE_CHARS {
+            warnings.push(format!(
+                "{name}: the value is longer than {} characters; ignored",
+                Attributes::MAX_EXTRA_VALUE_CHARS
+            ));
+        } else if !extra.contains_key(key) && extra.len() == Attributes::MAX_EXTRA {
+            warnings.push(format!(
+                "{name}: more than {} extra attributes; ignored",
+                Attributes::MAX_EXTRA
+            ));
+        } else {
+            extra.insert(key.to_owned(), value.to_owned());
+        }
+    }
+    extra
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::{DecidedBy, Environment, Settings, Status, read, status};
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        Environment::new(
+            vars.iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        )
+    }
+
+    fn settings() -> Settings {
+        Settings::new("WERF", "werf", "dev")
+    }
+
+    fn status_of(vars: &[(&str, &str)]) -> Status {
+        status(&settings(), &env(vars))
+    }
+
+    fn variable(name: &str, value: &str) -> DecidedBy {
+        DecidedBy::Variable {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn the_opt_out_matrix() {
+        for value in ["0", "false", "no", "off", "FALSE", "Off", " no "] {
+            let status = status_of(&[("WERF_TELEMETRY", value)]);
+            assert_eq!(
+                status,
+                Status {
+                    enabled: false,
+                    decided_by: variable("WERF_TELEMETRY", value)
+                }
+            );
+        }
+        for value in ["1", "true", "yes", "on", "anything", "nope"] {
+            let status = status_of(&[("WERF_TELEMETRY", value)]);
+            assert_eq!(
+                status,
+                Status {
+                    enabled: true,
+                    decided_by: variable("WERF_TELEMETRY", value)
+                }
+            );
+        }
+        for value in ["1", "true", "TRUE", " 1 "] {
+            let status = status_of(&[("DO_NOT_TRACK", value)]);
+            assert_eq!(
+                status,
+                Status {
+                    enabled: false,
+                    decided_by: variable("DO_NOT_TRACK", value)
+                }
+            );
+        }
+        for value in ["0", "false", "", "yes"] {
+            assert!(
+                status_of(&[("DO_NOT_TRACK", value)]).enabled,
+                "DO_NOT_TRACK={value}"
+            );
+        }
+        // An explicit "on" does not override DO_NOT_TRACK: any opt-out wins.
+        assert!(!status_of(&[("WERF_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")]).enabled);
+        // Another prefix's switch is not ours.
+        assert!(status_of(&[("OTHER_TELEMETRY", "0")]).enabled);
+        assert_eq!(
+            status_of(&[]),
+            Status {
+                enabled: true,
+                decided_by: DecidedBy::Default
+            }
+        );
+        assert_eq!(
+            status_of(&[("WERF_TELEMETRY", "")]).decided_by,
+            DecidedBy::Default
+        );
+
+        let mut off = settings();
+        off.enabled = false;
+        assert_eq!(
+            status(&off, &env(&[("WERF_TELEMETRY", "1")])),
+            Status {
+                enabled: false,
+                decided_by: DecidedBy::Program
+            }
+        );
+    }
+
+    #[test]
+    fn statuses_say_what_decided() {
+        assert_eq!(status_of(&[]).to_string(), "telemetry is on (the default)");
+        assert_eq!(
+            status_of(&[("WERF_TELEMETRY", "off")]).to_string(),
+            "telemetry is off: WERF_TELEMETRY=off"
+        );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn non_utf8_values_never_disable_by_accident_nor_panic() {
+        use std::os::unix::ffi::OsStringExt;
+        let vars = [(
+            OsString::from("WERF_TELEMETRY"),
+            OsString::from_vec(vec![b'0', 0xff]),
+        )];
+        let status = status(&settings(), &Environment::new(vars));
+        assert_eq!(
+            status,
+            Status {
+                enabled: true,
+                decided_by: variable("WERF_TELEMETRY", "0\u{fffd}")
+            }
+        );
+    }
+
+    #[test]
+    fn extra_attributes_follow_werf_with_limits() {
+        let config = read(
+            &settings(),
+            &env(&[
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_B", "team=platform"),
+                (
+                    "WERF_TELEMETRY_EXTRA_ATTRIBUTE_A",
+                    "team=ignored-by-the-later-one",
+                ),
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_C", "region=eu=west"),
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_D", "no-equals-sign"),
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_E", "=empty-key"),
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_F", "empty="),
+                ("WERF_TELEMETRY_EXTRA_ATTRIBUTEX", "not=ours"),
+                ("OTHER_TELEMETRY_EXTRA_ATTRIBUTE_A", "not=ours"),
+            ]),
+        );
+        let extra: Vec<(&str, &str)> = config
+            .extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            extra,
+            [("empty", ""), ("region", "eu=west"), ("team", "platform")]
+        );
+        assert_eq!(
+            config.warnings,
+            [
+                "WERF_TELEMETRY_EXTRA_ATTRIBUTE_D: expected `key=value`; ignored",
+                "WERF_TELEMETRY_EXTRA_ATTRIBUTE_E: the key is empty; ignored",
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_attributes_are_limited_in_number_and_length() {
+        let long_key = format!("{}=v", "k".repeat(65));
+        let long_value = format!("k={}", "v".repeat(257));
+        let huge = "x".repeat(1 << 20);
+        let mut vars: Vec<(String, String)> = (0..40)
+            .map(|i| {
+                (
+                    format!("WERF_TELEMETRY_EXTRA_ATTRIBUTE_{i:02}"),
+                    format!("key{i:02}=value"),
+                )
+            })
+            .collect();
+        vars.push(("WERF_TELEMETRY_EXTRA_ATTRIBUTE_LONG_KEY".into(), long_key));
+        vars.push((
+            "WERF_TELEMETRY_EXTRA_ATTRIBUTE_LONG_VALUE".into(),
+            long_value,
+        ));
+        vars.push(("WERF_TELEMETRY_EXTRA_ATTRIBUTE_HUGE".into(), huge));
+        let config = read(
+            &settings(),
+            &Environment::new(vars.into_iter().map(|(k, v)| (k.into(), v.into()))),
+        );
+        assert_eq!(config.extra.len(), 32);
+        assert!(config.extra.contains_key("key00") && config.extra.contains_key("key31"));
+        assert!(!config.extra.contains_key("key32"));
+        assert_eq!(config.warnings.len(), 8 + 3, "{:?}", config.warnings);
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.ends_with("_HUGE: expected `key=value`; ignored"))
+        );
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.contains("LONG_KEY: the key is longer than 64"))
+        );
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.contains("LONG_VALUE: the value is longer than 256"))
+        );
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.ends_with("_32: more than 32 extra attributes; ignored"))
+        );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn non_utf8_extra_attributes_are_skipped_with_a_warning() {
+        use std::os::unix::ffi::OsStringExt;
+        let vars = [
+            (
+                OsString::from("WERF_TELEMETRY_EXTRA_ATTRIBUTE_A"),
+                OsString::from_vec(vec![b'k', b'=', 0xff]),
+            ),
+            (
+                OsString::from("WERF_TELEMETRY_EXTRA_ATTRIBUTE_B"),
+                OsString::from("ok=yes"),
+            ),
+        ];
+        let config = read(&settings(), &Environment::new(vars));
+        assert_eq!(config.extra.len(), 1);
+        assert_eq!(
+            config.warnings,
+            ["WERF_TELEMETRY_EXTRA_ATTRIBUTE_A: the value is not UTF-8; ignored"]
+        );
+    }
+
+    #[test]
+    fn the_other_variables() {
+        let config = read(
+            &settings(),
+            &env(&[
+                ("WERF_TELEMETRY_LOG_FILE", "/tmp/telemetry.jsonl"),
+                ("TRDL_USE_WERF_GROUP_CHANNEL", "ea"),
+                (
+                    "WERF_TELEMETRY_TRACE_URL",
+                    "http://127.0.0.1:4318/v1/traces",
+                ),
+                ("GITLAB_CI", "true"),
+            ]),
+        );
+        assert_eq!(
+            config.log_file.as_deref(),
+            Some(std::path::Path::new("/tmp/telemetry.jsonl"))
+        );
+        assert_eq!(config.group_channel.as_deref(), Some("ea"));
+        assert_eq!(
+            config.endpoint.as_deref(),
+            Some("http://127.0.0.1:4318/v1/traces")
+        );
+        assert_eq!(config.ci, (true, Some("gitlab")));
+
+        let empty = read(
+            &settings(),
+            &env(&[
+                ("WERF_TELEMETRY_LOG_FILE", ""),
+                ("TRDL_USE_WERF_GROUP_CHANNEL", ""),
+                ("WERF_TELEMETRY_TRACE_URL", ""),
+            ]),
+        );
+        assert_eq!(
+            empty,
+            super::Config {
+                ci: (false, None),
+                ..super::Config::default()
+            }
+        );
+
+        let mut with_endpoint = settings();
+        with_endpoint.endpoint = Some("https://telemetry.example/v1/traces".into());
+        assert_eq!(
+            read(&with_endpoint, &env(&[])).endpoint,
+            with_endpoint.endpoint
+        );
+
+        let huge = "c".repeat(300);
+        let config = read(&settings(), &env(&[("TRDL_USE_WERF_GROUP_CHANNEL", &huge)]));
+        assert_eq!(config.group_channel, None);
+        assert_eq!(config.warnings.len(), 1);
+    }
+}

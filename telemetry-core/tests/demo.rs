@@ -1,0 +1,223 @@
+//! The demo CLI, run as a real process: telemetry never changes what the program prints or how
+//! it exits, the events are what werf would send, and processes sharing a log file never
+//! interleave its lines.
+
+#![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The demo's binary: `cargo test` builds the package's examples next to its tests.
+fn demo() -> PathBuf {
+    let test = std::env::current_exe().expect("the test's own path");
+    let profile = test
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    profile
+        .join("examples")
+        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Runs the demo with exactly `vars` as its environment.
+fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    Command::new(demo())
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .output()
+        .expect("the demo runs")
+}
+
+fn log_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("the log file exists")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect()
+}
+
+#[test]
+fn telemetry_never_changes_what_the_program_prints_or_how_it_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let log = log.to_str().unwrap();
+    let unwritable = dir.path().join("missing/telemetry.jsonl");
+    let unwritable = unwritable.to_str().unwrap();
+    let huge = "x".repeat(100_000);
+    let configurations: &[&[(&str, &str)]] = &[
+        &[("WERF_TELEMETRY", "0")],
+        &[],
+        &[("WERF_TELEMETRY_LOG_FILE", log)],
+        &[("WERF_TELEMETRY_LOG_FILE", unwritable)],
+        &[("WERF_TELEMETRY_LOG_FILE", dir.path().to_str().unwrap())],
+        &[("DO_NOT_TRACK", "1"), ("WERF_TELEMETRY_LOG_FILE", log)],
+        &[
+            ("WERF_TELEMETRY_LOG_FILE", log),
+            ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_X", "malformed"),
+            ("WERF_TELEMETRY_EXTRA_ATTRIBUTE_Y", &huge),
+            ("TRDL_USE_WERF_GROUP_CHANNEL", &huge),
+            ("GITLAB_CI", "true"),
+        ],
+    ];
+    for args in [
+        &["build", "--images", "2", "--stages", "3"][..],
+        &["converge", "--fail"],
+        &["deploy"],
+    ] {
+        let baseline = run(args, configurations[0]);
+        for vars in &configurations[1..] {
+            let output = run(args, vars);
+            assert_eq!(
+                output.status.code(),
+                baseline.status.code(),
+                "{args:?} {vars:?}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&baseline.stdout),
+                "{args:?}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&baseline.stderr),
+                "{args:?}"
+            );
+        }
+    }
+    assert_eq!(run(&["deploy"], &[]).status.code(), Some(2));
+}
+
+#[test]
+fn a_build_reports_what_werf_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let output = run(
+        &[
+            "build",
+            "--images",
+            "2",
+            "--stages",
+            "1",
+            "--stages=3",
+            "--fail",
+        ],
+        &[
+            ("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap()),
+            ("WERF_REPO", "registry.example/app"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let lines = log_lines(&log);
+    let types: Vec<&str> = lines
+        .iter()
+        .map(|line| line["eventType"].as_str().unwrap())
+        .collect();
+    let image = [
+        "StageBuildFinished",
+        "StageBuildFinished",
+        "StageBuildFinished",
+        "ImageBuildFinished",
+    ];
+    let expected: Vec<&str> = ["CommandStarted", "BuildStarted"]
+        .into_iter()
+        .chain(image)
+        .chain(image)
+        .chain(["BuildFinished", "CommandExited"])
+        .collect();
+    assert_eq!(types, expected);
+
+    // Names, never values; given twice counts twice; `WERF_REPO` is `asEnv`.
+    assert_eq!(
+        lines[0]["eventData"]["commandOptions"],
+        serde_json::json!([
+            { "name": "images", "asCli": true, "asEnv": false, "count": 1 },
+            { "name": "stages", "asCli": true, "asEnv": false, "count": 2 },
+            { "name": "repo", "asCli": false, "asEnv": true, "count": 1 },
+            { "name": "fail", "asCli": true, "asEnv": false, "count": 1 },
+        ])
+    );
+    assert!(
+        !std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("registry.example")
+    );
+    assert_eq!(lines[1]["eventData"]["imagesCount"], 2);
+    assert_eq!(lines[2]["eventData"]["image"], "image-1");
+    assert_eq!(lines[2]["eventData"]["baseImageSource"], "repo");
+    assert_eq!(lines[3]["eventData"]["baseImageSource"], "");
+    assert_eq!(lines[10]["eventData"]["success"], false);
+    assert_eq!(lines[11]["eventData"]["exitCode"], 1);
+    assert!(
+        lines[11]["eventData"]["durationMs"].as_u64().unwrap() >= 6,
+        "six stages of at least 1 ms"
+    );
+    for line in &lines {
+        assert_eq!(line["command"], "werf build");
+        assert_eq!(line["executionID"], lines[0]["executionID"]);
+        assert_eq!(line["schemaVersion"], 2);
+    }
+}
+
+#[test]
+fn a_command_without_options_sends_no_options_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let output = run(
+        &["converge"],
+        &[("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap())],
+    );
+    assert!(output.status.success());
+    let lines = log_lines(&log);
+    assert_eq!(lines[0]["eventData"], serde_json::json!({}));
+    assert_eq!(lines.last().unwrap()["command"], "werf converge");
+}
+
+#[test]
+fn disabled_telemetry_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    for off in ["0", "false", "NO", "off"] {
+        let output = run(
+            &["build"],
+            &[
+                ("WERF_TELEMETRY", off),
+                ("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap()),
+            ],
+        );
+        assert!(output.status.success());
+        assert!(!log.exists(), "WERF_TELEMETRY={off}");
+    }
+}
+
+#[test]
+fn processes_sharing_a_log_file_never_interleave_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(demo())
+                .args(["build", "--images", "5", "--stages", "4"])
+                .env_clear()
+                .env("WERF_TELEMETRY_LOG_FILE", &log)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("the demo starts")
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let lines = log_lines(&log);
+    // Each run: CommandStarted, BuildStarted, 5 × (4 stages + image), BuildFinished, CommandExited.
+    assert_eq!(lines.len(), 4 * (2 + 5 * 5 + 2));
+    let mut runs: Vec<&str> = lines
+        .iter()
+        .map(|line| line["executionID"].as_str().unwrap())
+        .collect();
+    runs.sort_unstable();
+    runs.dedup();
+    assert_eq!(runs.len(), 4);
+}
