@@ -40,7 +40,14 @@ pub struct Settings {
     /// The OTLP/HTTP traces endpoint (ending in `/v1/traces`); `None`: events only go to the
     /// log file. `<PREFIX>_TELEMETRY_TRACE_URL` overrides it.
     pub endpoint: Option<String>,
-    /// How long [`shutdown`](crate::Telemetry::shutdown) may take, at most.
+    /// The name of every OTLP span and of its instrumentation scope; by default
+    /// `telemetry.<tool_name>.io`, which is `telemetry.werf.io` for werf.
+    pub span_name: String,
+    /// The most telemetry may cost the host program's thread: starting
+    /// ([`Telemetry::from_env`](crate::Telemetry::from_env)) and
+    /// [`shutdown`](crate::Telemetry::shutdown) together. Whatever the network does, a run is
+    /// never longer than this for telemetry's sake (shutdown aims 2 ms early, for its own
+    /// wake-up and for the threads it abandons to end with the process).
     pub shutdown_timeout: Duration,
     /// How many events may wait for the background thread; more are dropped and counted.
     pub queue_capacity: usize,
@@ -57,9 +64,11 @@ impl Settings {
         tool_name: impl Into<String>,
         tool_version: impl Into<String>,
     ) -> Self {
+        let tool_name = tool_name.into();
         Settings {
             env_prefix: env_prefix.into(),
-            tool_name: tool_name.into(),
+            span_name: format!("telemetry.{tool_name}.io"),
+            tool_name,
             tool_version: tool_version.into(),
             command: String::new(),
             project_dir: None,

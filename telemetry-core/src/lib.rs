@@ -39,6 +39,7 @@ mod envelope;
 pub mod environment;
 mod event;
 pub mod events;
+pub mod otlp;
 pub mod project_id;
 pub mod registry;
 mod runtime;

@@ -12,11 +12,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::{self, Environment, Settings, Status};
 use crate::encode::EnvelopeEncoder;
+use crate::otlp::{self, OtlpConfig, OtlpSink};
 use crate::sink::{EncodedEvent, LogFile, Sink};
 use crate::{Attributes, Context, TelemetryEvent, detect, project_id};
 
 /// How long the background thread waits for more events before a batching sink sends.
 const IDLE: Duration = Duration::from_millis(5);
+
+/// What shutdown leaves of its budget for what follows it: the wake-up after the deadline, and
+/// the threads and sockets it abandons being torn down with the process. Measured at about 1 ms.
+const EXIT_MARGIN: Duration = Duration::from_millis(2);
+
+/// How long one OTLP request may take while the program runs (werf gives each export 1.3 s).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The telemetry of one run of a host program.
 ///
@@ -51,7 +59,8 @@ struct Active {
     shared: Arc<Shared>,
     /// Signalled by the background thread when it is done; taken by the first shutdown.
     done: Mutex<Option<Receiver<()>>>,
-    shutdown_timeout: Duration,
+    /// What shutdown may still take: the shutdown timeout less what starting cost the host.
+    shutdown_budget: Duration,
 }
 
 /// What the host program's threads and the background thread share.
@@ -135,6 +144,7 @@ impl TelemetryBuilder {
     /// Decides whether telemetry is on and, when it is, detects the context and starts the
     /// background thread.
     pub fn build(self) -> Telemetry {
+        let started = Instant::now();
         let TelemetryBuilder {
             settings,
             vars,
@@ -150,6 +160,13 @@ impl TelemetryBuilder {
         }
         let mut config = config::read(&settings, &env);
         let context = detect_context(&settings, &mut config);
+        let otlp = config.endpoint.take().map(|endpoint| OtlpConfig {
+            proxy: otlp::proxy_for(&endpoint, |name| env.get(name)),
+            endpoint,
+            service_name: settings.tool_name.clone(),
+            span_name: settings.span_name.clone(),
+            request_timeout: REQUEST_TIMEOUT,
+        });
         let (queue, inbox) = mpsc::sync_channel(settings.queue_capacity.max(1));
         let (done_signal, done) = mpsc::channel();
         let shared = Arc::new(Shared::default());
@@ -159,6 +176,7 @@ impl TelemetryBuilder {
             encoder: EnvelopeEncoder::new(&context),
             context: context.clone(),
             log_file_path: config.log_file.take(),
+            otlp,
             log: None,
             sinks: Vec::new(),
             pending: false,
@@ -175,7 +193,12 @@ impl TelemetryBuilder {
             open: AtomicBool::new(true),
             shared,
             done: Mutex::new(Some(done)),
-            shutdown_timeout: settings.shutdown_timeout,
+            // The timeout bounds what telemetry costs the host program at start and at exit
+            // together, so that a run is never longer than the timeout for telemetry's sake.
+            shutdown_budget: settings
+                .shutdown_timeout
+                .saturating_sub(started.elapsed())
+                .saturating_sub(EXIT_MARGIN),
         });
         Telemetry { status, active }
     }
@@ -263,7 +286,8 @@ impl Telemetry {
     }
 
     /// Delivers what is queued and stops the background thread, waiting at most the shutdown
-    /// deadline ([`Settings::shutdown_timeout`]). Later calls, and later events, do nothing.
+    /// deadline ([`Settings::shutdown_timeout`], less what starting took). Later calls, and later
+    /// events, do nothing.
     /// Also called on drop.
     pub fn shutdown(&self) {
         if let Some(active) = &self.active {
@@ -296,7 +320,7 @@ impl Active {
         if !self.open.swap(false, Ordering::AcqRel) {
             return;
         }
-        let deadline = Instant::now() + self.shutdown_timeout;
+        let deadline = Instant::now() + self.shutdown_budget;
         *self
             .shared
             .deadline
@@ -333,6 +357,8 @@ struct Worker {
     context: Context,
     /// Opened on this thread, so that a slow file system never delays the host program.
     log_file_path: Option<std::path::PathBuf>,
+    /// The transport, set up on this thread too.
+    otlp: Option<OtlpConfig>,
     /// Where diagnostics go.
     log: Option<LogFile>,
     sinks: Vec<Box<dyn Sink>>,
@@ -350,6 +376,12 @@ impl Worker {
             if let Ok(log) = LogFile::open(&path) {
                 self.sinks.push(Box::new(log.clone()));
                 self.log = Some(log);
+            }
+        }
+        if let Some(otlp) = self.otlp.take() {
+            match OtlpSink::new(otlp) {
+                Ok(transport) => self.sinks.push(Box::new(transport)),
+                Err(error) => self.warnings.push(error.message),
             }
         }
         self.sinks.append(&mut extra_sinks);

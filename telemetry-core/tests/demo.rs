@@ -4,9 +4,14 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
+#[path = "support/collector.rs"]
+mod collector;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
+use collector::{Behaviour, Collector, UNRESOLVABLE_ENDPOINT, refused_endpoint};
 use serde_json::Value;
 
 /// The demo's binary: `cargo test` builds the package's examples next to its tests.
@@ -220,4 +225,69 @@ fn processes_sharing_a_log_file_never_interleave_lines() {
     runs.sort_unstable();
     runs.dedup();
     assert_eq!(runs.len(), 4);
+}
+
+/// Runs the demo, timed.
+fn timed(args: &[&str], vars: &[(&str, &str)]) -> (Output, Duration) {
+    let started = Instant::now();
+    let output = run(args, vars);
+    (output, started.elapsed())
+}
+
+#[test]
+fn whatever_the_network_does_a_run_costs_at_most_the_shutdown_deadline() {
+    let args = ["build", "--images", "2", "--stages", "2"];
+    let silent = Collector::start(Behaviour::Silent);
+    let slow = Collector::start(Behaviour::Slow(Duration::from_secs(3)));
+    let server_error = Collector::start(Behaviour::Status(500));
+    let garbage = Collector::start(Behaviour::Garbage);
+    let faults = [
+        ("connection refused", refused_endpoint()),
+        ("a server that never answers", silent.endpoint()),
+        ("a server that answers slowly", slow.endpoint()),
+        ("HTTP 500", server_error.endpoint()),
+        ("a garbage response", garbage.endpoint()),
+        ("an unresolvable host", UNRESOLVABLE_ENDPOINT.to_owned()),
+    ];
+    let deadline = Duration::from_millis(250);
+    // Generous for loaded CI machines; `cargo bench` measures the real cost.
+    let slack = Duration::from_secs(1);
+    for (fault, endpoint) in &faults {
+        let (baseline, baseline_time) = timed(&args, &[("WERF_TELEMETRY", "0")]);
+        let (output, time) = timed(&args, &[("WERF_TELEMETRY_TRACE_URL", endpoint)]);
+        assert!(
+            time <= baseline_time + deadline + slack,
+            "{fault}: {time:?} against {baseline_time:?} without telemetry"
+        );
+        assert_eq!(output.status.code(), baseline.status.code(), "{fault}");
+        assert_eq!(
+            output.stdout, baseline.stdout,
+            "{fault}: nothing extra on stdout"
+        );
+        assert_eq!(
+            output.stderr, baseline.stderr,
+            "{fault}: nothing extra on stderr"
+        );
+    }
+    assert!(
+        !silent.requests().is_empty() && !slow.requests().is_empty(),
+        "the slow servers were reached"
+    );
+}
+
+#[test]
+fn a_healthy_collector_receives_every_event_of_the_run() {
+    let collector = Collector::start(Behaviour::Accept);
+    let output = run(
+        &["build", "--images", "2", "--stages", "3"],
+        &[("WERF_TELEMETRY_TRACE_URL", &collector.endpoint())],
+    );
+    assert!(output.status.success());
+    let received: usize = collector
+        .requests()
+        .iter()
+        .map(collector::Request::span_count)
+        .sum();
+    // CommandStarted, BuildStarted, 2 × (3 stages + image), BuildFinished, CommandExited.
+    assert_eq!(received, 2 + 2 * 4 + 2);
 }
