@@ -153,63 +153,79 @@ impl<E: TelemetryEvent> JsonSchema for Envelope<E> {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let mut attributes = generator.subschema_for::<Attributes>();
-        attributes.insert(
-            "description".into(),
-            "The environment the command runs in.".into(),
-        );
-        let mut event_data = generator.subschema_for::<E>();
-        event_data.insert(
-            "description".into(),
-            "The event's own data; its shape depends on `eventType` and `schemaVersion`.".into(),
-        );
-        json_schema!({
-            "type": "object",
-            "properties": {
-                (keys::TS): {
-                    "description": "Timestamp: milliseconds since the Unix epoch when the event was emitted.",
-                    "type": "integer",
-                    "format": "uint64",
-                    "minimum": 0,
-                },
-                (keys::EXECUTION_ID): {
-                    "description": "Run UUID: random, one per run of the command; ties the run's events together.",
-                    "type": "string",
-                    "format": "uuid",
-                    "pattern": Context::EXECUTION_ID_PATTERN,
-                },
-                (keys::USER_ID): {
-                    "description": "Anonymous user identifier; empty when not set.",
-                    "type": "string",
-                    "pattern": Context::USER_ID_PATTERN,
-                },
-                (keys::PROJECT_ID): {
-                    "description": "Checksum (SHA-256, lowercase hex) of the project's normalised Git origin URL; empty when the project is not a Git repository.",
-                    "type": "string",
-                    "pattern": Context::PROJECT_ID_PATTERN,
-                },
-                (keys::COMMAND): {
-                    "description": "The command being executed, words joined by spaces.",
-                    "type": "string",
-                },
-                (keys::ATTRIBUTES): attributes,
-                (keys::EVENT_TYPE): {
-                    "description": "Type of event.",
-                    "type": "string",
-                    "const": E::EVENT_TYPE,
-                },
-                (keys::EVENT_DATA): event_data,
-                (keys::SCHEMA_VERSION): {
-                    "description": "Version of the event's schema.",
-                    "type": "integer",
-                    "const": E::SCHEMA_VERSION,
-                },
-            },
-            "required": [
-                keys::TS, keys::EXECUTION_ID, keys::USER_ID, keys::PROJECT_ID, keys::COMMAND,
-                keys::ATTRIBUTES, keys::EVENT_TYPE, keys::EVENT_DATA, keys::SCHEMA_VERSION,
-            ],
-            "additionalProperties": false,
-        })
+        envelope_schema(
+            generator,
+            E::EVENT_TYPE,
+            E::SCHEMA_VERSION,
+            &mut |generator| generator.subschema_for::<E>(),
+        )
     }
+}
+
+/// The envelope's schema, `eventData` from `event_data`. Not generic, so that each event type
+/// instantiates only the call to `subschema_for`, not this.
+pub(crate) fn envelope_schema(
+    generator: &mut SchemaGenerator,
+    event_type: &str,
+    schema_version: u32,
+    event_data: &mut dyn FnMut(&mut SchemaGenerator) -> Schema,
+) -> Schema {
+    let mut attributes = generator.subschema_for::<Attributes>();
+    attributes.insert(
+        "description".into(),
+        "The environment the command runs in.".into(),
+    );
+    let mut event_data = event_data(generator);
+    event_data.insert(
+        "description".into(),
+        "The event's own data; its shape depends on `eventType` and `schemaVersion`.".into(),
+    );
+    json_schema!({
+        "type": "object",
+        "properties": {
+            (keys::TS): {
+                "description": "Timestamp: milliseconds since the Unix epoch when the event was emitted.",
+                "type": "integer",
+                "format": "uint64",
+                "minimum": 0,
+            },
+            (keys::EXECUTION_ID): {
+                "description": "Run UUID: random, one per run of the command; ties the run's events together.",
+                "type": "string",
+                "format": "uuid",
+                "pattern": Context::EXECUTION_ID_PATTERN,
+            },
+            (keys::USER_ID): {
+                "description": "Anonymous user identifier; empty when not set.",
+                "type": "string",
+                "pattern": Context::USER_ID_PATTERN,
+            },
+            (keys::PROJECT_ID): {
+                "description": "Checksum (SHA-256, lowercase hex) of the project's normalised Git origin URL; empty when the project is not a Git repository.",
+                "type": "string",
+                "pattern": Context::PROJECT_ID_PATTERN,
+            },
+            (keys::COMMAND): {
+                "description": "The command being executed, words joined by spaces.",
+                "type": "string",
+            },
+            (keys::ATTRIBUTES): attributes,
+            (keys::EVENT_TYPE): {
+                "description": "Type of event.",
+                "type": "string",
+                "const": event_type,
+            },
+            (keys::EVENT_DATA): event_data,
+            (keys::SCHEMA_VERSION): {
+                "description": "Version of the event's schema.",
+                "type": "integer",
+                "const": schema_version,
+            },
+        },
+        "required": [
+            keys::TS, keys::EXECUTION_ID, keys::USER_ID, keys::PROJECT_ID, keys::COMMAND,
+            keys::ATTRIBUTES, keys::EVENT_TYPE, keys::EVENT_DATA, keys::SCHEMA_VERSION,
+        ],
+        "additionalProperties": false,
+    })
 }

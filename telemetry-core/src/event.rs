@@ -54,6 +54,13 @@ pub trait TelemetryEvent: Serialize + JsonSchema + Sized + 'static {
     /// Removing the marker publishes the version, after which its schema never changes.
     const UNRELEASED: bool = false;
 
-    /// The documented example payloads, as shown in the generated docs and example files.
-    fn examples() -> Vec<Envelope<Self>>;
+    /// The functions that build the documented example payloads (`example = path` of the
+    /// derive), as shown in the generated docs and example files. Function pointers rather than
+    /// a function returning a `Vec`, so that the derive generates no code for them.
+    const EXAMPLES: &'static [fn() -> Envelope<Self>];
+
+    /// The documented example payloads, built.
+    fn examples() -> Vec<Envelope<Self>> {
+        Self::EXAMPLES.iter().map(|example| example()).collect()
+    }
 }

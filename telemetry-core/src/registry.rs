@@ -4,29 +4,43 @@
 //! a hand-kept list. A binary only sees events of crates it links: a tool that never names the
 //! crate defining its events should write `use that_crate as _;`.
 //!
+//! Listing events needs the `registry` feature (on by default; `telemetry-schema` turns it on).
+//! A program that only sends events can build without it: registering compiles, for each event,
+//! what tools need of it, which the program itself never uses.
+//!
 //! ```
 //! let events = telemetry_core::registry::events().expect("no duplicate events");
 //! assert!(events.iter().any(|event| event.event_type() == "StageBuildFinished"));
 //! ```
 
-use std::collections::BTreeMap;
-use std::fmt;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
-use schemars::Schema;
 use schemars::generate::SchemaSettings;
+use schemars::{Schema, SchemaGenerator};
 
-use crate::{Envelope, TelemetryEvent};
+use crate::encode::EnvelopeEncoder;
+use crate::{TelemetryEvent, envelope};
+
+/// Hands each example envelope, serialised compactly, to the visitor.
+type EncodeExamples = fn(&mut dyn FnMut(&[u8])) -> serde_json::Result<()>;
 
 /// One event type (one `eventType` at one `schemaVersion`), with what tools need of it.
+///
+/// It holds only pointers to code the event's derives already generated, plus one small
+/// function that serialises the examples the way [`emit`](crate::Telemetry::emit) does, so that
+/// registering adds little to a crate's build.
 pub struct EventRegistration {
     event_type: &'static str,
     schema_version: u32,
     unreleased: bool,
     rust_path: &'static str,
-    envelope_schema: fn(SchemaSettings) -> Schema,
-    example_payloads: fn() -> serde_json::Result<Vec<String>>,
+    schema_name: fn() -> Cow<'static, str>,
+    event_data_schema: fn(&mut SchemaGenerator) -> Schema,
+    encode_examples: EncodeExamples,
 }
 
+#[cfg(feature = "registry")]
 inventory::collect!(EventRegistration);
 
 impl EventRegistration {
@@ -38,8 +52,9 @@ impl EventRegistration {
             schema_version: E::SCHEMA_VERSION,
             unreleased: E::UNRELEASED,
             rust_path,
-            envelope_schema: envelope_schema::<E>,
-            example_payloads: example_payloads::<E>,
+            schema_name: E::schema_name,
+            event_data_schema: E::json_schema,
+            encode_examples: encode_examples::<E>,
         }
     }
 
@@ -63,9 +78,51 @@ impl EventRegistration {
         self.rust_path
     }
 
-    /// The JSON Schema of the whole envelope carrying this event, generated with `settings`.
+    /// The JSON Schema of the whole envelope carrying this event, generated with `settings`:
+    /// the same as `settings.into_generator().into_root_schema_for::<Envelope<E>>()`, without
+    /// instantiating that for every event type.
     pub fn envelope_schema(&self, settings: SchemaSettings) -> Schema {
-        (self.envelope_schema)(settings)
+        let meta_schema = settings.meta_schema.clone();
+        let mut generator = settings.into_generator();
+        let mut schema = envelope::envelope_schema(
+            &mut generator,
+            self.event_type,
+            self.schema_version,
+            &mut |generator| self.event_data_subschema(generator),
+        );
+        let root = schema.ensure_object();
+        root.entry("title")
+            .or_insert_with(|| format!("{}.v{}", self.event_type, self.schema_version).into());
+        if let Some(meta_schema) = meta_schema {
+            root.insert("$schema".into(), meta_schema.into());
+        }
+        let definitions = generator.take_definitions(false);
+        if !definitions.is_empty() {
+            root.insert("$defs".into(), definitions.into());
+        }
+        for transform in generator.transforms_mut() {
+            transform.transform(&mut schema);
+        }
+        schema
+    }
+
+    /// What `generator.subschema_for::<E>()` gives: the event's schema among the definitions,
+    /// under its name, and a reference to it. A name already taken (by another type) gets the
+    /// next free `Name2`, `Name3`..., as schemars would name it.
+    fn event_data_subschema(&self, generator: &mut SchemaGenerator) -> Schema {
+        let name = (self.schema_name)();
+        let schema = (self.event_data_schema)(generator);
+        let mut chosen = name.to_string();
+        let mut suffix = 2;
+        while generator.definitions().contains_key(&chosen) {
+            chosen = format!("{name}{suffix}");
+            suffix += 1;
+        }
+        let reference = format!("#/$defs/{}", encode_reference(&chosen));
+        generator
+            .definitions_mut()
+            .insert(chosen, schema.to_value());
+        Schema::new_ref(reference)
     }
 
     /// The documented example envelopes, serialised as pretty JSON (keys in wire order).
@@ -74,7 +131,9 @@ impl EventRegistration {
     ///
     /// When an example does not serialise to JSON (a map with non-string keys, say).
     pub fn example_payloads(&self) -> serde_json::Result<Vec<String>> {
-        (self.example_payloads)()
+        let mut payloads = Vec::new();
+        (self.encode_examples)(&mut |compact| payloads.push(pretty_json(compact)))?;
+        Ok(payloads)
     }
 }
 
@@ -89,20 +148,100 @@ impl fmt::Debug for EventRegistration {
     }
 }
 
-fn envelope_schema<E: TelemetryEvent>(settings: SchemaSettings) -> Schema {
-    settings
-        .into_generator()
-        .into_root_schema_for::<Envelope<E>>()
+/// Serialises each example envelope of `E` as `emit` would (same code, so no extra
+/// instantiation in a program that emits `E`) and hands it to `visit`, compact.
+fn encode_examples<E: TelemetryEvent>(visit: &mut dyn FnMut(&[u8])) -> serde_json::Result<()> {
+    let mut buffer = Vec::new();
+    for example in E::EXAMPLES {
+        let envelope = example();
+        let encoder = EnvelopeEncoder::new(&envelope.context);
+        buffer.clear();
+        encoder.encode(envelope.ts, &envelope.event, &mut buffer)?;
+        visit(&buffer);
+    }
+    Ok(())
 }
 
-fn example_payloads<E: TelemetryEvent>() -> serde_json::Result<Vec<String>> {
-    E::examples()
-        .iter()
-        .map(serde_json::to_string_pretty)
-        .collect()
+/// Escapes a definition name for a `$ref`, as schemars does: JSON Pointer's `~` and `/`, and
+/// percent-encoding for what a URI fragment cannot hold.
+fn encode_reference(name: &str) -> Cow<'_, str> {
+    let plain = |byte: u8| matches!(byte, b'!' | b'$' | b'&'..=b'.' | b'0'..=b';' | b'=' | b'?'..=b'Z' | b'_' | b'a'..=b'z');
+    if name.bytes().all(plain) {
+        return Cow::Borrowed(name);
+    }
+    let mut encoded = String::with_capacity(name.len() + 8);
+    for byte in name.bytes() {
+        match byte {
+            b'~' => encoded.push_str("~0"),
+            b'/' => encoded.push_str("~1"),
+            byte if plain(byte) => encoded.push(char::from(byte)),
+            byte => {
+                let _ = write!(encoded, "%{byte:02X}");
+            }
+        }
+    }
+    Cow::Owned(encoded)
+}
+
+/// Re-indents compact JSON exactly as `serde_json::to_string_pretty` writes it (two spaces,
+/// `": "`, empty containers as `{}` and `[]`), keeping the keys in their order. `compact` must be
+/// what `serde_json` wrote.
+pub(crate) fn pretty_json(compact: &[u8]) -> String {
+    let mut out = Vec::with_capacity(compact.len() * 2);
+    let mut depth = 0_usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+    };
+    let mut bytes = compact.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        if in_string {
+            out.push(byte);
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => {
+                in_string = true;
+                out.push(byte);
+            }
+            b'{' | b'[' => {
+                out.push(byte);
+                let close = if byte == b'{' { b'}' } else { b']' };
+                if bytes.peek() == Some(&close) {
+                    out.push(close);
+                    bytes.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(byte);
+            }
+            b',' => {
+                out.push(byte);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(byte),
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Every registered event, in no particular order, duplicates included.
+#[cfg(feature = "registry")]
 pub fn iter() -> impl Iterator<Item = &'static EventRegistration> {
     inventory::iter::<EventRegistration>.into_iter()
 }
@@ -113,15 +252,18 @@ pub fn iter() -> impl Iterator<Item = &'static EventRegistration> {
 ///
 /// When two types claim the same `eventType` at the same `schemaVersion`: consumers could not
 /// tell their payloads apart.
+#[cfg(feature = "registry")]
 pub fn events() -> Result<Vec<&'static EventRegistration>, DuplicateEvents> {
     sorted_unique(iter())
 }
 
 /// Sorts registrations and rejects duplicate `(eventType, schemaVersion)` pairs.
+#[cfg(feature = "registry")]
 fn sorted_unique(
     registrations: impl IntoIterator<Item = &'static EventRegistration>,
 ) -> Result<Vec<&'static EventRegistration>, DuplicateEvents> {
-    let mut by_key: BTreeMap<(&str, u32), Vec<&'static EventRegistration>> = BTreeMap::new();
+    let mut by_key: std::collections::BTreeMap<(&str, u32), Vec<&'static EventRegistration>> =
+        std::collections::BTreeMap::new();
     for registration in registrations {
         by_key
             .entry((registration.event_type, registration.schema_version))

@@ -12,24 +12,16 @@ use syn::spanned::Spanned;
 use crate::ast::Input;
 use crate::valid::Event;
 
-/// The impl of `TelemetryEvent` and the event's registration.
+/// The impl of `TelemetryEvent` and the event's registration (compiled in when
+/// `telemetry-core`'s `registry` feature is on).
 pub(crate) fn event_impl(event: &Event<'_>) -> TokenStream {
     let ident = event.ident;
     let rust_name = ident.unraw().to_string();
     let examples = event.examples.iter().map(|path| {
-        // Typed and spanned at the user's path, so that a function of the wrong type is
-        // reported there.
-        quote_spanned! {path.span()=> {
-            let example: ::telemetry_core::Envelope<Self> = #path();
-            example
-        }}
+        // Spanned at the user's path, so that a function of the wrong type is reported there.
+        quote_spanned!(path.span()=> #path)
     });
-    let trait_items = trait_items(
-        event,
-        &quote! {
-            ::core::convert::From::from([#(#examples),*])
-        },
-    );
+    let trait_items = trait_items(event, &quote!(&[#(#examples),*]));
     quote! {
         #[allow(unused_qualifications)]
         const _: () = {
@@ -38,11 +30,10 @@ pub(crate) fn event_impl(event: &Event<'_>) -> TokenStream {
                 #trait_items
             }
 
-            ::telemetry_core::__private::inventory::submit! {
-                ::telemetry_core::__private::EventRegistration::of::<#ident>(
-                    ::core::concat!(::core::module_path!(), "::", #rust_name),
-                )
-            }
+            ::telemetry_core::__private::register!(
+                #ident,
+                ::core::concat!(::core::module_path!(), "::", #rust_name)
+            );
         };
     }
 }
@@ -63,7 +54,7 @@ pub(crate) fn stub_impl(input: &Input<'_>, event: &Event<'_>) -> TokenStream {
                 + 'static,
             #predicates
     };
-    let trait_items = trait_items(event, &quote!(::telemetry_core::__private::Vec::new()));
+    let trait_items = trait_items(event, &quote!(&[]));
     quote! {
         #[allow(unused_qualifications)]
         const _: () = {
@@ -86,9 +77,6 @@ fn trait_items(event: &Event<'_>, examples: &TokenStream) -> TokenStream {
         const EVENT_TYPE: &'static ::core::primitive::str = #event_type;
         const SCHEMA_VERSION: ::core::primitive::u32 = #version;
         const UNRELEASED: ::core::primitive::bool = #unreleased;
-
-        fn examples() -> ::telemetry_core::__private::Vec<::telemetry_core::Envelope<Self>> {
-            #examples
-        }
+        const EXAMPLES: &'static [fn() -> ::telemetry_core::Envelope<Self>] = #examples;
     }
 }

@@ -8,8 +8,7 @@ use std::process::ExitCode;
 // The catalog's events register themselves when this crate is linked.
 use telemetry_core as _;
 use telemetry_schema::docs::Tool;
-use telemetry_schema::sync::{self, Mode, Report};
-use telemetry_schema::{EventVersion, files};
+use telemetry_schema::sync::{Mode, Report};
 
 const USAGE: &str = "\
 usage: cargo xtask schema [--check]
@@ -61,9 +60,7 @@ fn repository_root() -> PathBuf {
 
 /// Generates every artefact and writes or checks it under `root`.
 fn schema(root: &std::path::Path, mode: Mode) -> Result<Report, String> {
-    let code = EventVersion::registered().map_err(|error| error.to_string())?;
-    let generated = files::files_for(root, code, &TOOL).map_err(|error| error.to_string())?;
-    sync::sync(root, &generated, files::GENERATED_DIRS, mode).map_err(|error| error.to_string())
+    telemetry_schema::run(root, &TOOL, mode).map_err(|error| error.to_string())
 }
 
 fn main() -> ExitCode {
