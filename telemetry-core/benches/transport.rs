@@ -3,6 +3,8 @@
 //! Each iteration starts telemetry, emits the events and shuts down, which waits for the
 //! collector to have them all: the figure is end-to-end delivery, batching included.
 
+#![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
+
 #[path = "../tests/support/collector.rs"]
 mod collector;
 

@@ -215,19 +215,23 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
         Some(value)
     };
     let log_file = non_empty(&environment::LOG_FILE).map(PathBuf::from);
-    let group_channel = non_empty(&environment::GROUP_CHANNEL).map(OsStr::to_string_lossy);
+    let group_channel = non_empty(&environment::GROUP_CHANNEL);
     let endpoint = non_empty(&environment::TRACE_URL).map(OsStr::to_string_lossy);
 
     let group_channel = group_channel.and_then(|channel| {
+        let name = environment::GROUP_CHANNEL.name_for(prefix);
+        let Some(channel) = channel.to_str() else {
+            warnings.push(format!("{name} is not UTF-8 and was ignored"));
+            return None;
+        };
         if channel.chars().count() > Attributes::MAX_EXTRA_VALUE_CHARS {
             warnings.push(format!(
-                "{} is longer than {} characters and was ignored",
-                environment::GROUP_CHANNEL.name_for(prefix),
+                "{name} is longer than {} characters and was ignored",
                 Attributes::MAX_EXTRA_VALUE_CHARS
             ));
             None
         } else {
-            Some(channel.into_owned())
+            Some(channel.to_owned())
         }
     });
     Config {
@@ -531,6 +535,48 @@ mod tests {
             config.warnings,
             ["WERF_TELEMETRY_EXTRA_ATTRIBUTE_A: the value is not UTF-8; ignored"]
         );
+    }
+
+    /// Every variable with a huge value, then with bytes that are not UTF-8: nothing panics,
+    /// and each is read the documented way.
+    #[test]
+    #[cfg(unix)]
+    fn every_variable_survives_huge_and_non_utf8_values() {
+        use std::os::unix::ffi::OsStringExt;
+        let names = [
+            "WERF_TELEMETRY",
+            "DO_NOT_TRACK",
+            "WERF_TELEMETRY_LOG_FILE",
+            "WERF_TELEMETRY_EXTRA_ATTRIBUTE_X",
+            "WERF_TELEMETRY_TRACE_URL",
+            "TRDL_USE_WERF_GROUP_CHANNEL",
+            "CI",
+            "GITLAB_CI",
+        ];
+        let huge = "1".repeat(1 << 20);
+        let invalid = OsString::from_vec(vec![b'1', 0xff, 0xfe]);
+        for value in [OsString::from(&huge), invalid] {
+            let vars: Vec<(OsString, OsString)> = names
+                .iter()
+                .map(|name| (OsString::from(name), value.clone()))
+                .collect();
+            let environment = Environment::new(vars);
+            let status = status(&settings(), &environment);
+            assert!(status.enabled, "neither value is an opt-out");
+            let config = read(&settings(), &environment);
+            assert_eq!(
+                config.log_file.as_deref().map(std::path::Path::as_os_str),
+                Some(value.as_os_str())
+            );
+            assert!(config.extra.is_empty(), "no `=` in the value");
+            assert_eq!(config.group_channel, None, "too long, or not UTF-8");
+            assert_eq!(config.ci, (false, None), "neither `1`, `true` nor `yes`");
+            assert!(
+                config.endpoint.is_some(),
+                "kept, to be refused as a URL with a diagnostic"
+            );
+            assert!(!config.warnings.is_empty());
+        }
     }
 
     #[test]

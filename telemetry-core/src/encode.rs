@@ -95,3 +95,117 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
     // Serialising a `str` into a `Vec` cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::EnvelopeEncoder;
+    use crate::events::{
+        self, CommandOption, CommandStarted, ConfigType, ImageBuildFinished, StageBuildFinished,
+    };
+    use crate::test_support::Rng;
+    use crate::{Attributes, Context, Envelope, TelemetryEvent};
+
+    /// The encoder's bytes, and where it says `eventData` is, against `serde_json`'s.
+    fn assert_same<E: TelemetryEvent + Clone>(context: &Context, ts: u64, event: &E) {
+        let encoder = EnvelopeEncoder::new(context);
+        let mut fast = b"previous content stays".to_vec();
+        let start = fast.len();
+        let range = encoder.encode(ts, event, &mut fast).unwrap();
+        let straightforward =
+            serde_json::to_vec(&Envelope::new(context, ts, event.clone())).unwrap();
+        assert_eq!(&fast[..start], b"previous content stays");
+        assert_eq!(
+            String::from_utf8_lossy(&fast[start..]),
+            String::from_utf8_lossy(&straightforward)
+        );
+        assert_eq!(fast[range].to_vec(), serde_json::to_vec(event).unwrap());
+        assert_eq!(
+            encoder.attributes_json(),
+            serde_json::to_string(&context.attributes).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_example_encodes_exactly_as_serde_json_does() {
+        for example in CommandStarted::examples() {
+            assert_same(&example.context, example.ts, &example.event);
+        }
+        let stage = events::examples::stage_build_finished();
+        assert_same(&stage.context, stage.ts, &stage.event);
+        let unshallow = events::examples::unshallow_failed();
+        assert_same(&unshallow.context, unshallow.ts, &unshallow.event);
+        let image = events::examples::image_build_finished();
+        assert_same(&image.context, image.ts, &image.event);
+    }
+
+    fn random_context(rng: &mut Rng) -> Context {
+        let optional = |rng: &mut Rng| rng.bool().then(|| rng.string(12));
+        let extra: BTreeMap<String, String> = (0..rng.below(4))
+            .map(|_| (rng.string(8), rng.string(8)))
+            .collect();
+        Context {
+            execution_id: rng.string(40),
+            user_id: rng.string(10),
+            project_id: rng.string(64),
+            command: rng.string(20),
+            attributes: Attributes {
+                arch: rng.string(6),
+                os: rng.string(6),
+                group_channel: optional(rng),
+                version: rng.string(8),
+                ci: rng.bool(),
+                ci_name: optional(rng),
+                extra,
+            },
+        }
+    }
+
+    #[test]
+    fn random_envelopes_encode_exactly_as_serde_json_does() {
+        let mut rng = Rng::new(0x7e1e_3e7e);
+        for _ in 0..2000 {
+            let context = random_context(&mut rng);
+            let ts = rng.next();
+            match rng.below(3) {
+                0 => assert_same(
+                    &context,
+                    ts,
+                    &CommandStarted {
+                        command_options: (0..rng.below(3))
+                            .map(|_| CommandOption {
+                                name: rng.string(10),
+                                as_cli: rng.bool(),
+                                as_env: rng.bool(),
+                                count: u32::try_from(rng.below(1 << 20)).unwrap_or(0),
+                            })
+                            .collect(),
+                    },
+                ),
+                1 => assert_same(
+                    &context,
+                    ts,
+                    &ImageBuildFinished {
+                        image: rng.string(16),
+                        duration_ms: rng.next(),
+                        rebuilt: rng.bool(),
+                        config_type: rng.bool().then_some(ConfigType::Staged),
+                    },
+                ),
+                _ => assert_same(
+                    &context,
+                    ts,
+                    &StageBuildFinished {
+                        image: rng.string(16),
+                        stage: rng.string(16),
+                        duration_ms: rng.next(),
+                        from_cache: rng.bool(),
+                        base_image_source: events::BaseImageSource::Secondary,
+                        base_image_pulled: rng.bool(),
+                    },
+                ),
+            }
+        }
+    }
+}

@@ -95,7 +95,7 @@ pub const TRACE_URL: EnvVar = EnvVar {
 pub const GROUP_CHANNEL: EnvVar = EnvVar {
     name: "TRDL_USE_{PREFIX}_GROUP_CHANNEL",
     purpose: "The trdl group channel in use; copied into `attributes.groupChannel` when not \
-              empty.",
+              empty (a value of more than {MAX_EXTRA_VALUE_CHARS} characters is ignored).",
 };
 
 /// Whether a CI system runs the command.

@@ -44,6 +44,8 @@ pub mod project_id;
 pub mod registry;
 mod runtime;
 pub mod sink;
+#[cfg(test)]
+mod test_support;
 
 pub use config::{DecidedBy, Settings, Status};
 pub use context::{Attributes, Context};

@@ -340,3 +340,68 @@ impl fmt::Display for DuplicateEvents {
 }
 
 impl std::error::Error for DuplicateEvents {}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::{encode_reference, pretty_json};
+    use crate::test_support::Rng;
+
+    fn assert_pretty_as_serde_json(value: &Value) {
+        let compact = serde_json::to_vec(value).unwrap();
+        assert_eq!(
+            pretty_json(&compact),
+            serde_json::to_string_pretty(value).unwrap(),
+            "{value}"
+        );
+    }
+
+    #[test]
+    fn pretty_printing_matches_serde_json() {
+        for value in [
+            json!({}),
+            json!([]),
+            json!({ "a": {}, "b": [], "c": [{}], "d": [[]], "e": "", "f": null }),
+            json!({ "brackets in strings": "{[]}:,", "escapes": "\"\\\n\u{0}\u{2028}" }),
+            json!([1, -2.5, true, false, null, "x", { "nested": [1, { "deep": [] }] }]),
+        ] {
+            assert_pretty_as_serde_json(&value);
+        }
+    }
+
+    fn random_value(rng: &mut Rng, depth: u32) -> Value {
+        match rng.below(if depth > 3 { 5 } else { 7 }) {
+            0 => Value::Null,
+            1 => Value::Bool(rng.bool()),
+            2 => Value::from(rng.next()),
+            3 => Value::from(-i64::try_from(rng.below(1 << 40)).unwrap_or(0)),
+            4 => Value::String(rng.string(12)),
+            5 => Value::Array(
+                (0..rng.below(4))
+                    .map(|_| random_value(rng, depth + 1))
+                    .collect(),
+            ),
+            _ => Value::Object(
+                (0..rng.below(4))
+                    .map(|_| (rng.string(6), random_value(rng, depth + 1)))
+                    .collect::<Map<_, _>>(),
+            ),
+        }
+    }
+
+    #[test]
+    fn pretty_printing_random_documents_matches_serde_json() {
+        let mut rng = Rng::new(0x5eed);
+        for _ in 0..3000 {
+            assert_pretty_as_serde_json(&random_value(&mut rng, 0));
+        }
+    }
+
+    #[test]
+    fn references_are_escaped_as_schemars_escapes_them() {
+        assert_eq!(encode_reference("StageBuildFinished"), "StageBuildFinished");
+        assert_eq!(encode_reference("Foo_for_Bar"), "Foo_for_Bar");
+        assert_eq!(encode_reference("a/b~c d"), "a~1b~0c%20d");
+    }
+}

@@ -132,21 +132,6 @@ pub fn colliding_definitions(schema: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Checks that every example payload is valid for `schema`, with a validator independent of
-/// schemars: documentation that shows an invalid payload is worse than none. On failure, the
-/// example's index (from 1) and why.
-fn check_examples(schema: &Value, examples: &[String]) -> Result<(), (usize, String)> {
-    let validator = jsonschema::draft202012::new(schema).map_err(|error| (0, error.to_string()))?;
-    for (index, example) in examples.iter().enumerate() {
-        let payload: Value =
-            serde_json::from_str(example).map_err(|error| (index + 1, error.to_string()))?;
-        if let Err(error) = validator.validate(&payload) {
-            return Err((index + 1, format!("{error} at `{}`", error.instance_path())));
-        }
-    }
-    Ok(())
-}
-
 /// One version of one event: what every generated artefact is made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventVersion {
@@ -175,6 +160,13 @@ impl EventVersion {
     ///
     /// When an example does not serialise, or the schema has colliding definition names.
     pub fn from_registration(event: &EventRegistration) -> Result<Self, Error> {
+        let version = Self::unchecked(event)?;
+        version.check_examples(&mut |_| None)?;
+        Ok(version)
+    }
+
+    /// The version of a registered event, its examples not yet checked against its schema.
+    fn unchecked(event: &EventRegistration) -> Result<Self, Error> {
         let schema = registered_event_schema(event);
         let collisions = colliding_definitions(&schema);
         if !collisions.is_empty() {
@@ -188,12 +180,6 @@ impl EventVersion {
         let examples = event.example_payloads().map_err(|source| Error::Example {
             event: name(),
             source,
-        })?;
-        check_examples(&schema, &examples).map_err(|(index, reason)| Error::InvalidExample {
-            event: name(),
-            rust_path: event.rust_path().to_owned(),
-            index,
-            reason,
         })?;
         Ok(EventVersion {
             event_type: event.event_type().to_owned(),
@@ -225,10 +211,60 @@ impl EventVersion {
     /// [`from_registration`]: Self::from_registration
     #[cfg(feature = "registry")]
     pub fn registered() -> Result<Vec<Self>, Error> {
-        telemetry_core::registry::events()?
+        let versions: Vec<Self> = telemetry_core::registry::events()?
             .into_iter()
-            .map(Self::from_registration)
-            .collect()
+            .map(Self::unchecked)
+            .collect::<Result<_, _>>()?;
+        // One validator for all: a payload is valid for the stream schema exactly when it is
+        // valid for its own event's schema (each branch fixes `eventType` and `schemaVersion`),
+        // and compiling the stream schema once costs far less than a validator per event.
+        // A version whose examples fail is checked again alone, for a precise message.
+        let stream = jsonschema::draft202012::new(&stream::stream_schema(&versions)).ok();
+        for version in &versions {
+            version.check_examples(&mut |payload| {
+                stream.as_ref().map(|stream| stream.is_valid(payload))
+            })?;
+        }
+        Ok(versions)
+    }
+
+    /// Checks that every example payload is valid for the version's schema, with a validator
+    /// independent of schemars: documentation that shows an invalid payload is worse than none.
+    /// `known_valid` may vouch for a payload, sparing the compilation of the version's own
+    /// validator; `None` means it cannot tell.
+    fn check_examples(
+        &self,
+        known_valid: &mut dyn FnMut(&Value) -> Option<bool>,
+    ) -> Result<(), Error> {
+        let invalid = |index, reason| Error::InvalidExample {
+            event: format!("{} v{}", self.event_type, self.version),
+            rust_path: self.rust_path.clone().unwrap_or_default(),
+            index,
+            reason,
+        };
+        let mut payloads = Vec::with_capacity(self.examples.len());
+        for (index, example) in self.examples.iter().enumerate() {
+            let payload: Value = serde_json::from_str(example)
+                .map_err(|error| invalid(index + 1, error.to_string()))?;
+            payloads.push(payload);
+        }
+        if payloads
+            .iter()
+            .all(|payload| known_valid(payload) == Some(true))
+        {
+            return Ok(());
+        }
+        let validator = jsonschema::draft202012::new(&self.schema)
+            .map_err(|error| invalid(0, error.to_string()))?;
+        for (index, payload) in payloads.iter().enumerate() {
+            if let Err(error) = validator.validate(payload) {
+                return Err(invalid(
+                    index + 1,
+                    format!("{error} at `{}`", error.instance_path()),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `<EventType>.v<N>`, the stem of the version's file names and its name in the stream

@@ -11,6 +11,11 @@ use telemetry_schema::files;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// `BENCHMARKS.md`'s code blocks, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../BENCHMARKS.md")]
+pub struct BenchmarksDoctests;
+
 /// A change that makes a valid payload invalid, and what it is, for messages.
 pub type Mutation = (&'static str, fn(&mut Value));
 
