@@ -187,6 +187,7 @@ impl TelemetryBuilder {
         let spawned = std::thread::Builder::new()
             .name(format!("{}-telemetry", settings.tool_name))
             .spawn(move || worker.run(sinks));
+        // Without its thread, telemetry stays off rather than disturb the host program.
         let active = spawned.ok().map(|_detached| Active {
             context,
             queue,

@@ -29,8 +29,8 @@ mod transform;
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
+use telemetry_core::TelemetryEvent;
 use telemetry_core::registry::EventRegistration;
-use telemetry_core::{Envelope, TelemetryEvent};
 
 /// What `cargo xtask schema` does: generates every artefact for the registered events, given
 /// what is published under `root`, and writes them (or, in [`Check`](sync::Mode::Check) mode,
@@ -71,11 +71,7 @@ pub fn settings() -> SchemaSettings {
 /// is closed except `attributes.extra`; `required` lists exactly the keys always emitted;
 /// descriptions come from doc comments.
 pub fn event_schema<E: TelemetryEvent>() -> Value {
-    finish(
-        settings()
-            .into_generator()
-            .into_root_schema_for::<Envelope<E>>(),
-    )
+    registered_event_schema(&EventRegistration::of::<E>(std::any::type_name::<E>()))
 }
 
 /// The JSON Schema of the envelope of a registered event; the same as [`event_schema`].
