@@ -46,6 +46,23 @@ fn log_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Sends one event to `endpoint`, with `extra` variables set, and returns the log file's lines.
+fn one_event_logged(endpoint: &str, extra: &[(&str, &str)]) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let mut variables = vars(extra);
+    variables.push(("WERF_TELEMETRY_LOG_FILE".into(), log.clone().into()));
+    let telemetry = Telemetry::builder(settings(endpoint))
+        .vars(variables)
+        .build();
+    telemetry.emit(CommandExited {
+        exit_code: 0,
+        duration_ms: 0,
+    });
+    telemetry.shutdown();
+    log_lines(&log)
+}
+
 fn decode(body: &[u8]) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest::decode(body).unwrap()
 }
@@ -234,17 +251,7 @@ fn the_trace_url_variable_overrides_the_endpoint_and_otel_variables_change_nothi
 
 #[test]
 fn plain_http_to_a_network_host_is_refused_with_a_diagnostic() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("telemetry.jsonl");
-    let telemetry = Telemetry::builder(settings("http://telemetry.example.com/v1/traces"))
-        .vars(vars(&[("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap())]))
-        .build();
-    telemetry.emit(CommandExited {
-        exit_code: 0,
-        duration_ms: 0,
-    });
-    telemetry.shutdown();
-    let lines = log_lines(&log);
+    let lines = one_event_logged("http://telemetry.example.com/v1/traces", &[]);
     assert_eq!(lines[0]["diagnostic"], "configuration");
     assert_eq!(
         lines[0]["message"],
@@ -261,30 +268,17 @@ fn plain_http_to_a_network_host_is_refused_with_a_diagnostic() {
 fn an_https_proxy_from_the_standard_variables_is_used() {
     // The proxy refuses to tunnel; what matters is that the request went through it.
     let proxy = Collector::start(Behaviour::Status(403));
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("telemetry.jsonl");
-    let telemetry = Telemetry::builder(settings("https://telemetry.example.com/v1/traces"))
-        .vars(vars(&[
-            ("HTTPS_PROXY", &proxy.address()),
-            ("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap()),
-        ]))
-        .build();
-    telemetry.emit(CommandExited {
-        exit_code: 0,
-        duration_ms: 0,
-    });
-    telemetry.shutdown();
+    let lines = one_event_logged(
+        "https://telemetry.example.com/v1/traces",
+        &[("HTTPS_PROXY", &proxy.address())],
+    );
     let requests = proxy.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(
         requests[0].start_line,
         "CONNECT telemetry.example.com:443 HTTP/1.1"
     );
-    assert!(
-        log_lines(&log)
-            .iter()
-            .any(|line| line["diagnostic"] == "delivery")
-    );
+    assert!(lines.iter().any(|line| line["diagnostic"] == "delivery"));
 }
 
 #[test]
@@ -297,17 +291,7 @@ fn every_failure_becomes_a_diagnostic_line_and_nothing_else() {
         (garbage.endpoint(), "not sent to"),
         (refused.clone(), "not sent to"),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("telemetry.jsonl");
-        let telemetry = Telemetry::builder(settings(&endpoint))
-            .vars(vars(&[("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap())]))
-            .build();
-        telemetry.emit(CommandExited {
-            exit_code: 0,
-            duration_ms: 0,
-        });
-        telemetry.shutdown();
-        let lines = log_lines(&log);
+        let lines = one_event_logged(&endpoint, &[]);
         let diagnostics: Vec<&Value> = lines
             .iter()
             .filter(|line| line.get("diagnostic").is_some())
