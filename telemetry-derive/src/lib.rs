@@ -4,10 +4,10 @@
 //! generated code refers to `::telemetry_core` only. The derive works in phases over a typed
 //! model, each phase its own module:
 //!
-//! 1. [`ast`]: the input's shape, keeping references into the original syntax for spans;
-//! 2. [`attr`]: `#[telemetry(...)]` (and the few `#[serde(...)]` keys that matter) parsed;
-//! 3. [`valid`]: the rules that span several attributes and fields, producing an [`valid::Event`];
-//! 4. [`expand`]: pure code generation from that model.
+//! 1. `ast`: the input's shape, keeping references into the original syntax for spans;
+//! 2. `attr`: `#[telemetry(...)]` (and the few `#[serde(...)]` keys that matter) parsed;
+//! 3. `valid`: the rules that span several attributes and fields, producing a `valid::Event`;
+//! 4. `expand`: pure code generation from that model.
 //!
 //! Errors from every phase accumulate, so one compile shows all the problems of an item; when
 //! there are any, a stub impl is emitted as well so that uses of the trait elsewhere do not add a
