@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::{self, Environment, Settings, Status};
 use crate::encode::EnvelopeEncoder;
 use crate::otlp::{self, OtlpConfig, OtlpSink};
-use crate::sink::{EncodedEvent, LogFile, Sink};
+use crate::sink::{EncodedEvent, LogFile, Sink, SinkError};
 use crate::{Attributes, Context, TelemetryEvent, detect, project_id};
 
 /// How long the background thread waits for more events before a batching sink sends.
@@ -341,6 +341,17 @@ impl Active {
     }
 }
 
+/// Calls `call` on every sink (each gets its turn whatever the others do); returns what failed.
+fn for_each_sink(
+    sinks: &mut [Box<dyn Sink>],
+    mut call: impl FnMut(&mut dyn Sink) -> Result<(), SinkError>,
+) -> Vec<SinkError> {
+    sinks
+        .iter_mut()
+        .filter_map(|sink| call(sink.as_mut()).err())
+        .collect()
+}
+
 /// Milliseconds since the Unix epoch; 0 for a clock set before 1970.
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -405,8 +416,8 @@ impl Worker {
                 Ok(Message::Wake) => {}
                 Err(RecvTimeoutError::Timeout) => self.idle(),
                 Err(RecvTimeoutError::Disconnected) => {
-                    // The host program's handle is gone without a shutdown (a `mem::forget`):
-                    // finish within the usual time.
+                    // Every sender is gone without the deadline in sight (not expected: dropping
+                    // the handle shuts down first): finish within the default budget.
                     return self.finish(Instant::now() + Duration::from_millis(250));
                 }
             }
@@ -444,29 +455,15 @@ impl Worker {
             event_data_json: envelope.get(range).unwrap_or_default(),
             envelope_json: envelope,
         };
-        let errors: Vec<String> = self
-            .sinks
-            .iter_mut()
-            .filter_map(|sink| sink.deliver(&encoded).err())
-            .map(|error| error.message)
-            .collect();
-        for error in errors {
-            self.diagnostic("delivery", &error);
-        }
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.deliver(&encoded));
+        self.report_delivery(errors);
         self.pending = true;
     }
 
     fn idle(&mut self) {
         self.pending = false;
-        let errors: Vec<String> = self
-            .sinks
-            .iter_mut()
-            .filter_map(|sink| sink.idle().err())
-            .map(|e| e.message)
-            .collect();
-        for error in errors {
-            self.diagnostic("delivery", &error);
-        }
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.idle());
+        self.report_delivery(errors);
         self.report_dropped();
     }
 
@@ -486,16 +483,15 @@ impl Worker {
             .dropped
             .fetch_add(undelivered, Ordering::Relaxed);
         self.report_dropped();
-        let errors: Vec<String> = self
-            .sinks
-            .iter_mut()
-            .filter_map(|sink| sink.flush(deadline).err())
-            .map(|error| error.message)
-            .collect();
-        for error in errors {
-            self.diagnostic("delivery", &error);
-        }
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.flush(deadline));
+        self.report_delivery(errors);
         let _ = self.done.send(());
+    }
+
+    fn report_delivery(&self, errors: Vec<SinkError>) {
+        for error in errors {
+            self.diagnostic("delivery", &error.message);
+        }
     }
 
     fn report_dropped(&mut self) {

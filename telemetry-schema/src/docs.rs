@@ -40,16 +40,19 @@ pub fn render(versions: &[EventVersion], tool: &Tool<'_>) -> String {
     let mut out = String::new();
     intro(&mut out, tool);
     if let Some(newest) = by_event.values().find_map(|versions| versions.last()) {
-        envelope(&mut out, newest, &KeyOrder::of(all_examples(versions)));
+        envelope(&mut out, newest, &KeyOrder::of(examples_of(versions)));
     }
     events(&mut out, &by_event);
     configuration(&mut out, tool);
     out
 }
 
-fn all_examples(versions: &[EventVersion]) -> impl Iterator<Item = &str> {
+/// Every example payload of `versions`.
+fn examples_of<'a>(
+    versions: impl IntoIterator<Item = &'a EventVersion>,
+) -> impl Iterator<Item = &'a str> {
     versions
-        .iter()
+        .into_iter()
         .flat_map(|version| version.examples.iter().map(String::as_str))
 }
 
@@ -134,11 +137,7 @@ fn events(out: &mut String, by_event: &BTreeMap<&str, Vec<&EventVersion>>) {
 
 /// One event: its newest version in detail, then its history.
 fn event(out: &mut String, event_type: &str, versions: &[&EventVersion], newest: &EventVersion) {
-    let order = KeyOrder::of(
-        versions
-            .iter()
-            .flat_map(|v| v.examples.iter().map(String::as_str)),
-    );
+    let order = KeyOrder::of(examples_of(versions.iter().copied()));
     let key = newest.key();
     let retired = if versions.iter().all(|v| v.rust_path.is_none()) {
         " (no longer sent)"

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::docs::{self, Tool};
-use crate::{Error, EventVersion, GENERATED_MARKER, publish, stream};
+use crate::{Error, EventVersion, GENERATED_MARKER, publish, stream, version_key};
 
 /// The stream schema's path.
 pub const STREAM_SCHEMA: &str = "schemas/telemetry.schema.json";
@@ -50,8 +50,14 @@ pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, 
             .published_examples_file
             .clone()
             .unwrap_or_else(|| render_examples(&version.examples));
-        files.insert(event_schema_path(version), schema);
-        files.insert(examples_path(version), examples);
+        files.insert(
+            event_schema_path(&version.event_type, version.version),
+            schema,
+        );
+        files.insert(
+            examples_path(&version.event_type, version.version),
+            examples,
+        );
     }
     files.insert(
         STREAM_SCHEMA.to_owned(),
@@ -62,13 +68,16 @@ pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, 
 }
 
 /// `schemas/events/<EventType>.v<N>.schema.json`.
-pub fn event_schema_path(version: &EventVersion) -> String {
-    format!("{EVENT_SCHEMAS}/{}.schema.json", version.key())
+pub fn event_schema_path(event_type: &str, version: u32) -> String {
+    format!(
+        "{EVENT_SCHEMAS}/{}.schema.json",
+        version_key(event_type, version)
+    )
 }
 
 /// `examples/<EventType>.v<N>.json`.
-pub fn examples_path(version: &EventVersion) -> String {
-    format!("{EXAMPLES}/{}.json", version.key())
+pub fn examples_path(event_type: &str, version: u32) -> String {
+    format!("{EXAMPLES}/{}.json", version_key(event_type, version))
 }
 
 /// An event schema file: the schema with the generated-file marker, and whether the version is

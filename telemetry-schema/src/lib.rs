@@ -128,6 +128,11 @@ pub fn colliding_definitions(schema: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `<EventType>.v<N>`: how files and the stream schema name one version of one event.
+pub fn version_key(event_type: &str, version: u32) -> String {
+    format!("{event_type}.v{version}")
+}
+
 /// One version of one event: what every generated artefact is made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventVersion {
@@ -266,7 +271,7 @@ impl EventVersion {
     /// `<EventType>.v<N>`, the stem of the version's file names and its name in the stream
     /// schema.
     pub fn key(&self) -> String {
-        format!("{}.v{}", self.event_type, self.version)
+        version_key(&self.event_type, self.version)
     }
 
     /// Every change from `older` (an earlier version of the same event) to this version, leaving

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::compat::{Change, classify};
-use crate::files::{EVENT_SCHEMAS, EXAMPLES, STREAM_SCHEMA};
+use crate::files::{EVENT_SCHEMAS, EXAMPLES, STREAM_SCHEMA, event_schema_path, examples_path};
 use crate::{EventVersion, GENERATED_MARKER};
 
 /// What the `$comment` of an unreleased version's schema file says after [`GENERATED_MARKER`].
@@ -248,7 +248,7 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
         }
         let Some(examples) = published.examples.get(key) else {
             problems.push(Problem::Missing {
-                path: format!("{EXAMPLES}/{}.v{}.json", key.0, key.1),
+                path: examples_path(&key.0, key.1),
             });
             continue;
         };
@@ -268,7 +268,7 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
     for (key, unreleased) in &published.recorded {
         if !unreleased && !planned.contains_key(key) && !published.schemas.contains_key(key) {
             problems.push(Problem::Missing {
-                path: format!("{EVENT_SCHEMAS}/{}.v{}.schema.json", key.0, key.1),
+                path: event_schema_path(&key.0, key.1),
             });
         }
     }
