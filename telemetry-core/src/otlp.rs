@@ -48,7 +48,30 @@ pub struct OtlpSink {
     pending: Vec<Span>,
     jobs: mpsc::Sender<Job>,
     /// Failures of requests already made, reported at the next chance.
-    failures: Arc<Mutex<Vec<String>>>,
+    failures: Arc<Failures>,
+}
+
+/// Failures of requests, recorded by the sender thread and reported by the sink.
+#[derive(Debug, Default)]
+struct Failures(Mutex<Vec<String>>);
+
+impl Failures {
+    fn record(&self, message: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(message);
+    }
+
+    /// Every failure since the last call, as one error.
+    fn take(&self) -> Result<(), SinkError> {
+        let failures = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SinkError::new(failures.join("; ")))
+        }
+    }
 }
 
 /// One request for the sender thread.
@@ -71,7 +94,7 @@ impl OtlpSink {
     /// telemetry is never sent in the clear over a network.
     pub fn new(config: OtlpConfig) -> Result<Self, SinkError> {
         check_endpoint(&config.endpoint)?;
-        let failures = Arc::new(Mutex::new(Vec::new()));
+        let failures = Arc::new(Failures::default());
         let (jobs, inbox) = mpsc::channel();
         let sender = Sender {
             config: config.clone(),
@@ -112,7 +135,7 @@ impl OtlpSink {
                 })
                 .is_err()
         {
-            self.failed(format!(
+            self.failures.record(format!(
                 "{count} event(s) not sent: the sender thread is gone"
             ));
         }
@@ -137,24 +160,6 @@ impl OtlpSink {
             }],
         }
     }
-
-    fn failed(&self, message: String) {
-        self.failures
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(message);
-    }
-
-    /// Every failure since the last call, as one error.
-    fn failures(&self) -> Result<(), SinkError> {
-        let failures =
-            std::mem::take(&mut *self.failures.lock().unwrap_or_else(PoisonError::into_inner));
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(SinkError::new(failures.join("; ")))
-        }
-    }
 }
 
 impl Sink for OtlpSink {
@@ -168,7 +173,7 @@ impl Sink for OtlpSink {
 
     fn idle(&mut self) -> Result<(), SinkError> {
         self.dispatch(None, None);
-        self.failures()
+        self.failures.take()
     }
 
     fn flush(&mut self, deadline: Instant) -> Result<(), SinkError> {
@@ -178,9 +183,10 @@ impl Sink for OtlpSink {
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .is_err()
         {
-            self.failed("the collector did not answer before the shutdown deadline".into());
+            self.failures
+                .record("the collector did not answer before the shutdown deadline".into());
         }
-        self.failures()
+        self.failures.take()
     }
 }
 
@@ -232,7 +238,7 @@ fn attribute(key: &str, value: any_value::Value) -> KeyValue {
 /// The sender thread: one request at a time, never retried.
 struct Sender {
     config: OtlpConfig,
-    failures: Arc<Mutex<Vec<String>>>,
+    failures: Arc<Failures>,
 }
 
 impl Sender {
@@ -245,7 +251,7 @@ impl Sender {
         if let Some(proxy) = self.config.proxy.as_deref() {
             match ureq::Proxy::new(proxy) {
                 Ok(proxy) => agent_config = agent_config.proxy(Some(proxy)),
-                Err(error) => self.fail(format!(
+                Err(error) => self.failures.record(format!(
                     "the proxy {proxy} is not usable ({error}); sending directly"
                 )),
             }
@@ -269,7 +275,7 @@ impl Sender {
             });
         let endpoint = &self.config.endpoint;
         if timeout.is_zero() {
-            return self.fail(format!(
+            return self.failures.record(format!(
                 "{} event(s) not sent to {endpoint}: no time left before the deadline",
                 job.spans
             ));
@@ -290,23 +296,16 @@ impl Sender {
                     .limit(64 * 1024)
                     .read_to_vec();
             }
-            Ok(response) => self.fail(format!(
+            Ok(response) => self.failures.record(format!(
                 "{} event(s) not accepted by {endpoint}: HTTP {}",
                 job.spans,
                 response.status()
             )),
-            Err(error) => self.fail(format!(
+            Err(error) => self.failures.record(format!(
                 "{} event(s) not sent to {endpoint}: {error}",
                 job.spans
             )),
         }
-    }
-
-    fn fail(&self, message: String) {
-        self.failures
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(message);
     }
 }
 
