@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use collector::{Behaviour, Collector};
 use divan::black_box;
-use telemetry_core::events::{CommandExited, StageBuildFinished, examples};
 use telemetry_core::sink::{EncodedEvent, Sink, SinkError};
+use telemetry_core::werf::{CommandExited, StageBuildFinished, examples};
 use telemetry_core::{Envelope, Settings, Telemetry};
 
 fn main() {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use divan::black_box;
 use serde::Serialize;
-use telemetry_core::events::{StageBuildFinished, examples};
+use telemetry_core::werf::{StageBuildFinished, examples};
 use telemetry_core::{Context, Envelope, EnvelopeEncoder};
 
 fn main() {

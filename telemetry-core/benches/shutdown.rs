@@ -11,7 +11,7 @@ mod collector;
 use std::time::Duration;
 
 use collector::{Behaviour, Collector, UNRESOLVABLE_ENDPOINT, refused_endpoint};
-use telemetry_core::events::CommandExited;
+use telemetry_core::werf::CommandExited;
 use telemetry_core::{Settings, Telemetry};
 
 fn main() {

@@ -11,7 +11,7 @@ mod collector;
 use std::time::Duration;
 
 use collector::{Behaviour, Collector};
-use telemetry_core::events::StageBuildFinished;
+use telemetry_core::werf::StageBuildFinished;
 use telemetry_core::{Settings, Telemetry};
 
 fn main() {
@@ -21,7 +21,7 @@ fn main() {
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]
 fn delivered_to_loopback(bencher: divan::Bencher<'_, '_>, events: usize) {
     let collector = Collector::start(Behaviour::Accept);
-    let event = telemetry_core::events::examples::stage_build_finished().event;
+    let event = telemetry_core::werf::examples::stage_build_finished().event;
     bencher
         .counter(divan::counter::ItemsCount::new(events))
         .bench_local(|| {

@@ -14,9 +14,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use telemetry_core::events::{
-    BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandOption, CommandStarted,
-    ConfigType, ContainerBackend, ImageBuildFinished, StageBuildFinished,
+use telemetry_core::werf::{
+    self, BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandOption,
+    CommandStarted, ConfigType, ContainerBackend, ImageBuildFinished, StageBuildFinished,
 };
 use telemetry_core::{Settings, Telemetry};
 
@@ -185,7 +185,7 @@ fn main() -> ExitCode {
     };
     let telemetry = Telemetry::from_env(Settings {
         command: format!("werf {}", command.name),
-        ..Settings::new("WERF", "werf", "dev")
+        ..werf::settings("dev")
     });
     telemetry.emit(CommandStarted {
         command_options: command.options.clone(),

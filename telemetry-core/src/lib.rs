@@ -1,11 +1,19 @@
 //! Schema-versioned anonymous usage telemetry events, the envelope that carries them, and the
 //! runtime that sends them.
 //!
-//! An event is a plain struct deriving [`TelemetryEvent`]; it becomes the `eventData` of an
-//! [`Envelope`], which adds when and where it happened (`ts` and the per-run [`Context`]).
+//! The crate has three parts, each a folder of its own:
+//!
+//! - the event model: an event is a plain struct deriving [`TelemetryEvent`]; it becomes the
+//!   `eventData` of an [`Envelope`], which adds when and where it happened (`ts` and the per-run
+//!   [`Context`]); [`EnvelopeEncoder`] serialises envelopes, and the [`registry`] lists every
+//!   event a program links;
+//! - the runtime a host program links: [`Telemetry`], configured by [`Settings`] and the
+//!   environment, hands each event to a background thread that writes the log file and sends
+//!   it over OTLP/HTTP ([`sink`], [`otlp`]);
+//! - werf's catalog, behind the `werf` feature: werf's seven events and its presets.
 //!
 //! ```
-//! use telemetry_core::{Attributes, Context, Envelope, TelemetryEvent};
+//! use telemetry_core::{Envelope, TelemetryEvent};
 //!
 //! /// Image build started.
 //! #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
@@ -17,7 +25,7 @@
 //! }
 //!
 //! fn example() -> Envelope<ImageBuildStarted> {
-//!     Envelope::new(&Context::default(), 1_700_000_000_000, ImageBuildStarted { images_count: 2 })
+//!     Envelope::example("mytool build", ImageBuildStarted { images_count: 2 })
 //! }
 //!
 //! assert_eq!(ImageBuildStarted::EVENT_TYPE, "ImageBuildStarted");
@@ -28,31 +36,28 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-// The derive names this crate as `::telemetry_core`, also when used inside it.
+// The derive names this crate as `::telemetry_core`, also when used inside it (by werf's
+// catalog).
+#[allow(
+    unused_extern_crates,
+    reason = "used by derived code, when there is some"
+)]
 extern crate self as telemetry_core;
 
-mod config;
-mod context;
-pub mod detect;
-mod encode;
-mod envelope;
-pub mod environment;
-mod event;
-pub mod events;
-pub mod otlp;
-pub mod project_id;
-pub mod registry;
+mod model;
 mod runtime;
-pub mod sink;
 #[cfg(test)]
 mod test_support;
+#[cfg(feature = "werf")]
+pub mod werf;
 
-pub use config::{DecidedBy, Settings, Status};
-pub use context::{Attributes, Context};
-pub use encode::EnvelopeEncoder;
-pub use envelope::Envelope;
-pub use event::TelemetryEvent;
-pub use runtime::{Telemetry, TelemetryBuilder};
+pub use model::context::{Attributes, Context};
+pub use model::encode::EnvelopeEncoder;
+pub use model::envelope::Envelope;
+pub use model::event::TelemetryEvent;
+pub use model::registry;
+pub use runtime::settings::{DecidedBy, Settings, Status};
+pub use runtime::{Telemetry, TelemetryBuilder, detect, environment, otlp, project_id, sink};
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;
 

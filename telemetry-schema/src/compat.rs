@@ -114,6 +114,12 @@ pub enum ChangeKind {
 }
 
 impl Change {
+    /// Whether only what the schema says about values changed (a title or a description), not
+    /// which values are valid: such a change may be made to a published version.
+    pub fn is_annotation(&self) -> bool {
+        matches!(self.kind, ChangeKind::DescriptionChanged)
+    }
+
     /// Whether old payloads stay valid.
     pub fn compatibility(&self) -> Compatibility {
         use ChangeKind as K;

@@ -10,22 +10,13 @@ use telemetry_core::environment::{self, EnvVar};
 
 use crate::compat::overall;
 use crate::key_order::KeyOrder;
-use crate::{EventVersion, GENERATED_MARKER, resolve};
-
-/// The program the docs are about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tool<'a> {
-    /// Its name, as users call it: `werf`.
-    pub name: &'a str,
-    /// The prefix of its environment variables: `WERF`.
-    pub env_prefix: &'a str,
-}
+use crate::{Config, EventVersion, GENERATED_MARKER, resolve};
 
 /// Renders `docs/telemetry.md`.
 ///
 /// Lists every event type of `versions` with the description, fields and example payload of its
 /// newest version.
-pub fn render(versions: &[EventVersion], tool: &Tool<'_>) -> String {
+pub fn render(versions: &[EventVersion], config: &Config) -> String {
     let mut by_event: BTreeMap<&str, Vec<&EventVersion>> = BTreeMap::new();
     for version in versions {
         by_event
@@ -38,12 +29,12 @@ pub fn render(versions: &[EventVersion], tool: &Tool<'_>) -> String {
     }
 
     let mut out = String::new();
-    intro(&mut out, tool);
+    intro(&mut out, config.tool_name());
     if let Some(newest) = by_event.values().find_map(|versions| versions.last()) {
         envelope(&mut out, newest, &KeyOrder::of(examples_of(versions)));
     }
     events(&mut out, &by_event);
-    configuration(&mut out, tool);
+    configuration(&mut out, config);
     out
 }
 
@@ -56,8 +47,7 @@ fn examples_of<'a>(
         .flat_map(|version| version.examples.iter().map(String::as_str))
 }
 
-fn intro(out: &mut String, tool: &Tool<'_>) {
-    let name = tool.name;
+fn intro(out: &mut String, name: &str) {
     let _ = write!(
         out,
         "<!-- {GENERATED_MARKER} -->\n\n\
@@ -205,7 +195,10 @@ fn history(out: &mut String, versions: &[&EventVersion]) {
         } else {
             ""
         };
-        let changes = match index.checked_sub(1).map(|previous| versions[previous]) {
+        let mut changes = match index
+            .checked_sub(1)
+            .and_then(|previous| versions.get(previous))
+        {
             None => "first version".to_owned(),
             Some(older) => {
                 let changes = version.changes_since(older);
@@ -218,6 +211,9 @@ fn history(out: &mut String, versions: &[&EventVersion]) {
                 }
             }
         };
+        for amendment in &version.amendments {
+            let _ = write!(changes, "<br>**amended**, {amendment}");
+        }
         let _ = writeln!(
             out,
             "| {}{unreleased} | {} |",
@@ -229,8 +225,8 @@ fn history(out: &mut String, versions: &[&EventVersion]) {
 }
 
 /// Where to look for the log file and the opt-outs, from the runtime's own table.
-fn configuration(out: &mut String, tool: &Tool<'_>) {
-    let prefix = tool.env_prefix;
+fn configuration(out: &mut String, config: &Config) {
+    let prefix = config.env_prefix();
     let log_file = environment::LOG_FILE.name_for(prefix);
     let telemetry = environment::TELEMETRY.name_for(prefix);
     let _ = write!(
@@ -246,12 +242,20 @@ fn configuration(out: &mut String, tool: &Tool<'_>) {
          | Variable | Purpose |\n\
          |---|---|\n",
         log_purpose = environment::LOG_FILE.purpose_for(prefix),
-        name = tool.name,
+        name = config.tool_name(),
         telemetry_purpose = environment::TELEMETRY.purpose_for(prefix),
         do_not_track = environment::DO_NOT_TRACK.name,
         do_not_track_purpose = environment::DO_NOT_TRACK.purpose_for(prefix),
     );
-    for var in environment::ALL {
+    // The program's own variables first, then `CI`, which every tool reads.
+    let (ambient, own): (Vec<&EnvVar>, Vec<&EnvVar>) = environment::ALL
+        .iter()
+        .partition(|var| var.name == environment::CI.name);
+    for var in own
+        .into_iter()
+        .chain(config.group_channel_variable())
+        .chain(ambient)
+    {
         env_row(out, var, prefix);
     }
     out.push_str(

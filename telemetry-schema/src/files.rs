@@ -1,45 +1,28 @@
-//! Every generated file, by path: a pure function of the event versions.
+//! Every generated file, by path: a pure function of the event versions and the [`Config`].
+//! Paths are relative to the output directory ([`Config::out_dir`]), `/`-separated.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value;
 
-use crate::docs::{self, Tool};
-use crate::{Error, EventVersion, GENERATED_MARKER, publish, stream, version_key};
+use crate::{
+    Config, EventVersion, GENERATED_MARKER, catalogue, docs, publish, stream, version_key,
+};
 
 /// The stream schema's path.
 pub const STREAM_SCHEMA: &str = "schemas/telemetry.schema.json";
+/// The catalogue's path: the record of every version (see [`catalogue`]).
+pub const CATALOGUE: &str = "schemas/catalogue.json";
 /// The directory of per-version event schemas.
 pub const EVENT_SCHEMAS: &str = "schemas/events";
 /// The directory of example payloads.
 pub const EXAMPLES: &str = "examples";
 /// The human documentation's path.
 pub const DOCS: &str = "docs/telemetry.md";
-/// Directories whose every file is generated: a file there that the generator does not produce
-/// is stray.
-pub const GENERATED_DIRS: &[&str] = &["schemas", EXAMPLES];
 
-/// Every generated file for the versions the code defines (`code`), given what is published
-/// under `root`: reads, [plans](crate::publish::plan) and [generates](generate).
-///
-/// # Errors
-///
-/// When the published files cannot be read, or the code breaks a rule of published versions.
-pub fn files_for(
-    root: &Path,
-    code: Vec<EventVersion>,
-    tool: &Tool<'_>,
-) -> Result<BTreeMap<String, String>, Error> {
-    let published = publish::read(root).map_err(Error::Read)?;
-    let versions = publish::plan(code, &published).map_err(Error::Refused)?;
-    Ok(generate(&versions, tool))
-}
-
-/// Every generated file: paths relative to the repository root, with `/` separators, mapped to
-/// contents. Output is deterministic: sorted keys, `\n` line ends, a final newline. Published
-/// files are kept byte for byte.
-pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, String> {
+/// Every generated file: paths mapped to contents. Output is deterministic: sorted keys, `\n`
+/// line ends, a final newline. Published files are kept byte for byte.
+pub fn generate(versions: &[EventVersion], config: &Config) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     for version in versions {
         let schema = version
@@ -63,7 +46,8 @@ pub fn generate(versions: &[EventVersion], tool: &Tool<'_>) -> BTreeMap<String, 
         STREAM_SCHEMA.to_owned(),
         pretty(&with_marker(stream::stream_schema(versions))),
     );
-    files.insert(DOCS.to_owned(), docs::render(versions, tool));
+    files.insert(CATALOGUE.to_owned(), catalogue::render(versions));
+    files.insert(DOCS.to_owned(), docs::render(versions, config));
     files
 }
 

@@ -3,8 +3,11 @@
 //!
 //! A committed `schemas/events/<EventType>.v<N>.schema.json` is a published version, unless its
 //! `$comment` says it is unreleased. [`read`] collects those files, their example files, and the
-//! record of versions in the stream schema; [`plan`] merges them with the versions the code
-//! defines, or refuses with every reason why not.
+//! record of every version and file the generator wrote (the [`catalogue`]);
+//! [`plan`] merges them with the versions the code defines, or refuses with every reason why not.
+//!
+//! The record is also what makes a file the generator's: it never rewrites, removes or reports a
+//! file it did not write.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -14,8 +17,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::compat::{Change, classify};
-use crate::files::{EVENT_SCHEMAS, EXAMPLES, STREAM_SCHEMA, event_schema_path, examples_path};
-use crate::{EventVersion, GENERATED_MARKER};
+use crate::files::{
+    CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, STREAM_SCHEMA, event_schema_path, examples_path,
+};
+use crate::{EventVersion, GENERATED_MARKER, catalogue};
 
 /// What the `$comment` of an unreleased version's schema file says after [`GENERATED_MARKER`].
 pub const UNRELEASED_NOTE: &str = "unreleased: this version may still change";
@@ -30,17 +35,70 @@ pub fn schema_comment(unreleased: bool) -> String {
 }
 
 /// `(eventType, version)`.
-type Key = (String, u32);
+pub(crate) type Key = (String, u32);
+
+/// A change made to a published version without a new version: its validation never changes, so
+/// payloads valid before stay valid, and the record keeps what was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    /// What kind of change.
+    pub kind: AmendmentKind,
+    /// Each change, in words, as [`Change`] displays it.
+    pub changes: Vec<String>,
+}
+
+/// The kinds of change a published version admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AmendmentKind {
+    /// Titles or descriptions were corrected.
+    Descriptions,
+}
+
+impl AmendmentKind {
+    /// The kind's name in the catalogue.
+    pub fn name(self) -> &'static str {
+        match self {
+            AmendmentKind::Descriptions => "descriptions",
+        }
+    }
+
+    /// The kind of this name.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "descriptions" => Some(AmendmentKind::Descriptions),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Amendment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            AmendmentKind::Descriptions => "descriptions corrected",
+        };
+        write!(f, "{what}: {}", self.changes.join("; "))
+    }
+}
+
+/// One version as the record lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Recorded {
+    /// Whether it was unreleased when last written.
+    pub(crate) unreleased: bool,
+    /// Changes made to it since it was published.
+    pub(crate) amendments: Vec<Amendment>,
+}
 
 /// What the repository holds of earlier runs.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Published {
-    /// Every event schema file, by version.
+    /// Every event schema file the generator wrote, by version.
     schemas: BTreeMap<Key, SchemaFile>,
     /// Every examples file's text, by version.
     examples: BTreeMap<Key, String>,
-    /// The versions the stream schema lists, and whether each was unreleased.
-    recorded: BTreeMap<Key, bool>,
+    /// Every version the record lists.
+    recorded: BTreeMap<Key, Recorded>,
 }
 
 /// One event schema file as committed.
@@ -54,30 +112,40 @@ struct SchemaFile {
     unreleased: bool,
 }
 
-/// Reads what earlier runs published under `root`. Files whose names do not follow the
-/// generator's pattern are left for [`crate::sync`] to report as stray.
+/// Reads what earlier runs wrote under `base` (the generator's output directory). Only files
+/// the record lists, or event schema files that say they are generated, are read.
 ///
 /// # Errors
 ///
-/// When a file cannot be read, or a schema file is not JSON.
-pub fn read(root: &Path) -> Result<Published, ReadError> {
-    let mut published = Published::default();
-    for (name, text) in read_dir(root, EVENT_SCHEMAS)? {
+/// When a file cannot be read, or a generated JSON file does not parse.
+pub fn read(base: &Path) -> Result<Published, ReadError> {
+    let mut published = Published {
+        recorded: read_record(base)?,
+        ..Published::default()
+    };
+    for (name, text) in read_dir(base, EVENT_SCHEMAS)? {
         let Some(key) = name.strip_suffix(".schema.json").and_then(parse_key) else {
             continue;
         };
         let path = format!("{EVENT_SCHEMAS}/{name}");
-        let mut schema: Value = serde_json::from_str(&text).map_err(|error| ReadError::Json {
-            path: path.clone(),
-            error: error.to_string(),
-        })?;
+        let Ok(mut schema) = serde_json::from_str::<Value>(&text) else {
+            if published.recorded.contains_key(&key) {
+                return Err(ReadError::Json {
+                    path,
+                    error: "not JSON".into(),
+                });
+            }
+            continue;
+        };
         let comment = schema
             .as_object_mut()
             .and_then(|object| object.remove("$comment"));
-        let unreleased = comment
-            .as_ref()
-            .and_then(Value::as_str)
-            .is_some_and(|c| c.ends_with(UNRELEASED_NOTE));
+        let comment = comment.as_ref().and_then(Value::as_str).unwrap_or_default();
+        if !comment.starts_with(GENERATED_MARKER) && !published.recorded.contains_key(&key) {
+            // Somebody else's file that happens to be named like ours.
+            continue;
+        }
+        let unreleased = comment.ends_with(UNRELEASED_NOTE);
         published.schemas.insert(
             key,
             SchemaFile {
@@ -87,65 +155,104 @@ pub fn read(root: &Path) -> Result<Published, ReadError> {
             },
         );
     }
-    for (name, text) in read_dir(root, EXAMPLES)? {
-        if let Some(key) = name.strip_suffix(".json").and_then(parse_key) {
+    for (name, text) in read_dir(base, EXAMPLES)? {
+        if let Some(key) = name.strip_suffix(".json").and_then(parse_key)
+            && (published.recorded.contains_key(&key) || published.schemas.contains_key(&key))
+        {
             published.examples.insert(key, text);
-        }
-    }
-    match std::fs::read_to_string(root.join(STREAM_SCHEMA)) {
-        Ok(text) => {
-            let stream: Value = serde_json::from_str(&text).map_err(|error| ReadError::Json {
-                path: STREAM_SCHEMA.into(),
-                error: error.to_string(),
-            })?;
-            for (name, schema) in stream
-                .get("$defs")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(key) = parse_key(name) {
-                    let comment = schema
-                        .get("$comment")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    published
-                        .recorded
-                        .insert(key, comment.ends_with(UNRELEASED_NOTE));
-                }
-            }
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => {
-            return Err(ReadError::Io {
-                path: STREAM_SCHEMA.into(),
-                error,
-            });
         }
     }
     Ok(published)
 }
 
+/// The record of every version written: the catalogue, or, from before there was one, the
+/// versions the stream schema embeds (`$defs` named `<EventType>.v<N>`).
+fn read_record(base: &Path) -> Result<BTreeMap<Key, Recorded>, ReadError> {
+    if let Some(text) = read_optional(base, CATALOGUE)? {
+        return catalogue::parse_record(&text).map_err(|error| ReadError::Json {
+            path: CATALOGUE.into(),
+            error,
+        });
+    }
+    let Some(text) = read_optional(base, STREAM_SCHEMA)? else {
+        return Ok(BTreeMap::new());
+    };
+    let stream: Value = serde_json::from_str(&text).map_err(|error| ReadError::Json {
+        path: STREAM_SCHEMA.into(),
+        error: error.to_string(),
+    })?;
+    let mut recorded = BTreeMap::new();
+    for (name, schema) in stream
+        .get("$defs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(key) = parse_key(name) {
+            let comment = schema
+                .get("$comment")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let unreleased = comment.ends_with(UNRELEASED_NOTE);
+            recorded.insert(
+                key,
+                Recorded {
+                    unreleased,
+                    amendments: Vec::new(),
+                },
+            );
+        }
+    }
+    Ok(recorded)
+}
+
+impl Published {
+    /// Every path (relative to the output directory) an earlier run wrote: the files that are
+    /// the generator's to rewrite, or to remove when it no longer writes them.
+    pub fn generated_paths(&self) -> BTreeSet<String> {
+        let mut paths: BTreeSet<String> = [STREAM_SCHEMA, DOCS, CATALOGUE]
+            .iter()
+            .map(|path| (*path).to_owned())
+            .collect();
+        for (event_type, version) in self.recorded.keys().chain(self.schemas.keys()) {
+            paths.insert(event_schema_path(event_type, *version));
+            paths.insert(examples_path(event_type, *version));
+        }
+        paths
+    }
+}
+
 /// `<EventType>.v<N>` into its parts.
-fn parse_key(stem: &str) -> Option<Key> {
+pub(crate) fn parse_key(stem: &str) -> Option<Key> {
     let (event_type, version) = stem.rsplit_once(".v")?;
     let valid_type = event_type
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_uppercase())
         && event_type.chars().all(|c| c.is_ascii_alphanumeric());
-    let version: u32 = version.parse().ok().filter(|v| *v > 0)?;
-    (valid_type && version.to_string() == stem.rsplit_once(".v")?.1)
-        .then(|| (event_type.to_owned(), version))
+    let number: u32 = version.parse().ok().filter(|v| *v > 0)?;
+    (valid_type && number.to_string() == version).then(|| (event_type.to_owned(), number))
 }
 
-/// The `(file name, text)` of every file directly in `root/dir`, line ends normalised.
-fn read_dir(root: &Path, dir: &str) -> Result<Vec<(String, String)>, ReadError> {
+/// A file's text, line ends normalised; `None` when it does not exist.
+fn read_optional(base: &Path, path: &str) -> Result<Option<String>, ReadError> {
+    match std::fs::read_to_string(base.join(path)) {
+        Ok(text) => Ok(Some(text.replace("\r\n", "\n"))),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(ReadError::Io {
+            path: path.into(),
+            error,
+        }),
+    }
+}
+
+/// The `(file name, text)` of every file directly in `base/dir`, line ends normalised.
+fn read_dir(base: &Path, dir: &str) -> Result<Vec<(String, String)>, ReadError> {
     let io_error = |error| ReadError::Io {
         path: dir.to_owned(),
         error,
     };
-    let entries = match std::fs::read_dir(root.join(dir)) {
+    let entries = match std::fs::read_dir(base.join(dir)) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(io_error(error)),
@@ -156,17 +263,23 @@ fn read_dir(root: &Path, dir: &str) -> Result<Vec<(String, String)>, ReadError> 
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if !entry.file_type().map_err(io_error)?.is_file() {
+        if !entry.file_type().map_err(io_error)?.is_file() || parse_key_of_file(&name).is_none() {
             continue;
         }
-        let text = std::fs::read_to_string(entry.path()).map_err(|error| ReadError::Io {
-            path: format!("{dir}/{name}"),
-            error,
-        })?;
-        files.push((name, text.replace("\r\n", "\n")));
+        let path = format!("{dir}/{name}");
+        if let Some(text) = read_optional(base, &path)? {
+            files.push((name, text));
+        }
     }
     files.sort();
     Ok(files)
+}
+
+/// The version a generated file's name stands for: `<Key>.schema.json` or `<Key>.json`.
+fn parse_key_of_file(name: &str) -> Option<Key> {
+    name.strip_suffix(".schema.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .and_then(parse_key)
 }
 
 /// Why the published files could not be read.
@@ -174,14 +287,14 @@ fn read_dir(root: &Path, dir: &str) -> Result<Vec<(String, String)>, ReadError> 
 pub enum ReadError {
     /// A file could not be read.
     Io {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
         /// Why.
         error: io::Error,
     },
-    /// A schema file is not JSON.
+    /// A generated file does not parse.
     Json {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
         /// What the parser said.
         error: String,
@@ -192,7 +305,7 @@ impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Io { path, error } => write!(f, "{path}: {error}"),
-            ReadError::Json { path, error } => write!(f, "{path}: not JSON: {error}"),
+            ReadError::Json { path, error } => write!(f, "{path}: not as generated: {error}"),
         }
     }
 }
@@ -203,16 +316,18 @@ impl std::error::Error for ReadError {}
 /// files for, sorted by `eventType` then version.
 ///
 /// Published versions no type defines anymore are kept, files byte for byte; a published
-/// version the code still defines keeps its schema file byte for byte too.
+/// version the code still defines keeps its schema file byte for byte too, unless only its
+/// descriptions changed: then the file is rewritten and the change recorded as an
+/// [`Amendment`].
 ///
 /// # Errors
 ///
-/// Every violation of the rules at once: a published version whose schema changed, or that is
-/// marked unreleased again; a version missing between the first and the newest (files deleted
-/// by hand, or a version skipped); code defining an older version than is published; an
-/// unreleased version older than another.
+/// Every violation of the rules at once: an event type defined by more than one type; a
+/// published version whose validation changed, or that is marked unreleased again; a version
+/// missing between the first and the newest (files deleted by hand, or a version skipped); code
+/// defining an older version than is published; an unreleased version older than another.
 pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventVersion>, Refusal> {
-    let mut problems = Vec::new();
+    let mut problems = several_types(&code);
     let mut planned: BTreeMap<Key, EventVersion> = BTreeMap::new();
     let code_keys: BTreeSet<Key> = code
         .iter()
@@ -222,6 +337,8 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
     for mut version in code {
         let key = (version.event_type.clone(), version.version);
         if let Some(file) = published.schemas.get(&key).filter(|file| !file.unreleased) {
+            let recorded = published.recorded.get(&key).cloned().unwrap_or_default();
+            version.amendments = recorded.amendments;
             if version.unreleased {
                 problems.push(Problem::Unpublished {
                     event_type: key.0.clone(),
@@ -230,12 +347,20 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
             } else if file.schema == version.schema {
                 version.published_schema_file = Some(file.text.clone());
             } else {
-                problems.push(Problem::Changed {
-                    event_type: key.0.clone(),
-                    version: key.1,
-                    rust_path: version.rust_path.clone(),
-                    changes: classify(&file.schema, &version.schema),
-                });
+                let changes = classify(&file.schema, &version.schema);
+                if changes.iter().all(Change::is_annotation) {
+                    version.amendments.push(Amendment {
+                        kind: AmendmentKind::Descriptions,
+                        changes: changes.iter().map(ToString::to_string).collect(),
+                    });
+                } else {
+                    problems.push(Problem::Changed {
+                        event_type: key.0.clone(),
+                        version: key.1,
+                        rust_path: version.rust_path.clone(),
+                        changes,
+                    });
+                }
             }
         }
         planned.insert(key, version);
@@ -261,12 +386,20 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
             rust_path: None,
             published_schema_file: Some(file.text.clone()),
             published_examples_file: Some(examples.clone()),
+            amendments: published
+                .recorded
+                .get(key)
+                .map(|recorded| recorded.amendments.clone())
+                .unwrap_or_default(),
         };
         planned.insert(key.clone(), kept);
     }
-    // Versions the stream schema lists as published whose files are gone.
-    for (key, unreleased) in &published.recorded {
-        if !unreleased && !planned.contains_key(key) && !published.schemas.contains_key(key) {
+    // Versions the record lists as published whose files are gone.
+    for (key, recorded) in &published.recorded {
+        if !recorded.unreleased
+            && !planned.contains_key(key)
+            && !published.schemas.contains_key(key)
+        {
             problems.push(Problem::Missing {
                 path: event_schema_path(&key.0, key.1),
             });
@@ -279,6 +412,28 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
     } else {
         Err(Refusal { problems })
     }
+}
+
+/// An event type is one Rust type's history: two types defining it are refused.
+fn several_types(code: &[EventVersion]) -> Vec<Problem> {
+    let mut by_type: BTreeMap<&str, Vec<(String, u32)>> = BTreeMap::new();
+    for version in code {
+        by_type.entry(&version.event_type).or_default().push((
+            version.rust_path.clone().unwrap_or_default(),
+            version.version,
+        ));
+    }
+    by_type
+        .into_iter()
+        .filter(|(_, claimants)| claimants.len() > 1)
+        .map(|(event_type, mut claimants)| {
+            claimants.sort();
+            Problem::SeveralTypes {
+                event_type: event_type.to_owned(),
+                claimants,
+            }
+        })
+        .collect()
 }
 
 /// Versions of one event must run from the first to the newest without a gap, the code must
@@ -297,7 +452,7 @@ fn version_order_problems(
     let mut problems = Vec::new();
     for (event_type, versions) in by_event {
         for pair in versions.windows(2) {
-            let (older, newer) = (pair[0], pair[1]);
+            let [older, newer] = pair else { continue };
             if newer.version != older.version + 1 {
                 let drafts = (older.version + 1..newer.version)
                     .filter(|v| {
@@ -362,7 +517,14 @@ pub struct Refusal {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Problem {
-    /// A published version's schema changed.
+    /// More than one type defines an event type.
+    SeveralTypes {
+        /// The `eventType`.
+        event_type: String,
+        /// Each type, with the version it defines, sorted.
+        claimants: Vec<(String, u32)>,
+    },
+    /// A published version's validation changed.
     Changed {
         /// The `eventType`.
         event_type: String,
@@ -382,7 +544,7 @@ pub enum Problem {
     },
     /// A published file is missing.
     Missing {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
     },
     /// Versions between two others are missing.
@@ -417,6 +579,22 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Problem::SeveralTypes {
+                event_type,
+                claimants,
+            } => {
+                let claimants: Vec<String> = claimants
+                    .iter()
+                    .map(|(path, version)| format!("`{path}` (v{version})"))
+                    .collect();
+                write!(
+                    f,
+                    "{event_type} is defined by more than one type: {}; an event type belongs to one \
+                     Rust type, which defines its newest version (older versions live on in the \
+                     published files): give the others an `event_type` of their own",
+                    claimants.join(", ")
+                )
+            }
             Problem::Changed {
                 event_type,
                 version,
@@ -436,8 +614,9 @@ impl fmt::Display for Problem {
                     .unwrap_or_default();
                 write!(
                     f,
-                    "  published versions never change: bump `version` to {next} in #[telemetry(...)]{at} \
-                     (v{version}'s schema and examples stay as they are), or undo the change",
+                    "  published versions never change what they accept: bump `version` to {next} in \
+                     #[telemetry(...)]{at} (v{version}'s schema and examples stay as they are), or undo \
+                     the change; corrected descriptions alone need no bump",
                     next = version + 1
                 )
             }

@@ -1,17 +1,20 @@
 //! The one function that touches the file system: writes generated files, or checks that they
-//! are up to date.
+//! are up to date. It only ever rewrites or removes files the generator wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::Path;
 
 use similar::TextDiff;
 
+use crate::GENERATED_MARKER;
+
 /// What [`sync`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Write missing and changed files, remove stray ones; leave identical files untouched.
+    /// Write missing and changed files, remove the generator's files it no longer writes; leave
+    /// identical files untouched.
     Write,
     /// Write nothing; report every difference.
     Check,
@@ -22,21 +25,39 @@ pub enum Mode {
 pub enum Problem {
     /// The file does not exist.
     Missing {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
     },
     /// The file differs from what the generator produces.
     Stale {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
         /// A unified diff from the file to the generated content.
         diff: String,
     },
-    /// A file in a generated directory that the generator does not produce.
+    /// A file the generator wrote earlier and no longer writes.
     Stray {
-        /// Its path, relative to the root.
+        /// Its path, relative to the output directory.
         path: String,
     },
+    /// A file the generator would write exists, and is not the generator's: it is left alone,
+    /// and nothing is written.
+    NotGenerated {
+        /// Its path, relative to the output directory.
+        path: String,
+    },
+}
+
+impl Problem {
+    /// The file's path, relative to the output directory.
+    pub fn path(&self) -> &str {
+        match self {
+            Problem::Missing { path }
+            | Problem::Stale { path, .. }
+            | Problem::Stray { path }
+            | Problem::NotGenerated { path } => path,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -44,7 +65,12 @@ impl fmt::Display for Problem {
         match self {
             Problem::Missing { path } => write!(f, "{path}: missing"),
             Problem::Stale { path, diff } => write!(f, "{path}: out of date\n{diff}"),
-            Problem::Stray { path } => write!(f, "{path}: not produced by the generator"),
+            Problem::Stray { path } => write!(f, "{path}: generated earlier, no longer produced"),
+            Problem::NotGenerated { path } => write!(
+                f,
+                "{path}: exists and was not written by `cargo xtask schema`, which needs the path; \
+                 move the file, or choose another output directory"
+            ),
         }
     }
 }
@@ -54,38 +80,58 @@ impl fmt::Display for Problem {
 pub struct Report {
     /// Files written (created or changed), in `Write` mode.
     pub written: Vec<String>,
-    /// Stray files removed, in `Write` mode.
+    /// Files the generator wrote earlier and no longer writes, removed, in `Write` mode.
     pub removed: Vec<String>,
     /// Files already up to date.
     pub unchanged: usize,
-    /// Differences found, in `Check` mode.
+    /// Differences found in `Check` mode; in `Write` mode, files in the way (nothing is then
+    /// written).
     pub problems: Vec<Problem>,
 }
 
-/// Brings the files under `root` in line with `files` (paths relative to `root`, `/`-separated),
-/// or, in `Check` mode, reports how they differ. Every file in `generated_dirs` that `files` does
-/// not list is stray. Line ends are normalised before comparing, so a checkout with CRLF line
-/// ends is not stale.
+/// Brings the files under `base` in line with `files` (paths relative to `base`,
+/// `/`-separated), or, in `Check` mode, reports how they differ. `previous` lists the paths the
+/// generator wrote before: those it no longer writes are stray. A file the generator did not
+/// write is never changed: when one is in the way of a generated file (it exists, is not in
+/// `previous`, does not carry [`GENERATED_MARKER`] and differs), nothing is written. Line ends
+/// are normalised before comparing, so a checkout with CRLF line ends is not stale.
 ///
 /// # Errors
 ///
 /// When reading, writing or removing a file fails.
 pub fn sync(
-    root: &Path,
+    base: &Path,
     files: &BTreeMap<String, String>,
-    generated_dirs: &[&str],
+    previous: &BTreeSet<String>,
     mode: Mode,
 ) -> io::Result<Report> {
     let mut report = Report::default();
+    let mut existing_files = BTreeMap::new();
     for (path, content) in files {
-        let full = root.join(path);
-        let existing = match std::fs::read_to_string(&full) {
+        let existing = match std::fs::read_to_string(base.join(path)) {
             Ok(existing) => Some(existing.replace("\r\n", "\n")),
             Err(error) if error.kind() == io::ErrorKind::NotFound => None,
             Err(error) => return Err(with_path(&error, path)),
         };
-        match (existing, mode) {
+        if let Some(existing) = &existing
+            && existing != content
+            && !previous.contains(path)
+            && !existing.contains(GENERATED_MARKER)
+        {
+            report
+                .problems
+                .push(Problem::NotGenerated { path: path.clone() });
+        }
+        existing_files.insert(path, existing);
+    }
+    if mode == Mode::Write && !report.problems.is_empty() {
+        return Ok(report);
+    }
+    for (path, content) in files {
+        let full = base.join(path);
+        match (existing_files.remove(path).flatten(), mode) {
             (Some(existing), _) if existing == *content => report.unchanged += 1,
+            (_, Mode::Check) if report.problems.iter().any(|p| p.path() == path) => {}
             (None, Mode::Check) => report
                 .problems
                 .push(Problem::Missing { path: path.clone() }),
@@ -102,18 +148,15 @@ pub fn sync(
             }
         }
     }
-    for dir in generated_dirs {
-        for path in files_under(root, dir)? {
-            if files.contains_key(&path) {
-                continue;
-            }
-            match mode {
-                Mode::Check => report.problems.push(Problem::Stray { path }),
-                Mode::Write => {
-                    std::fs::remove_file(root.join(&path))
-                        .map_err(|error| with_path(&error, &path))?;
-                    report.removed.push(path);
-                }
+    for path in previous {
+        if files.contains_key(path) || !base.join(path).is_file() {
+            continue;
+        }
+        match mode {
+            Mode::Check => report.problems.push(Problem::Stray { path: path.clone() }),
+            Mode::Write => {
+                std::fs::remove_file(base.join(path)).map_err(|error| with_path(&error, path))?;
+                report.removed.push(path.clone());
             }
         }
     }
@@ -129,42 +172,13 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Every file under `root/dir`, recursively, as `/`-separated paths relative to `root`, sorted.
-fn files_under(root: &Path, dir: &str) -> io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(relative) = pending.pop() {
-        let entries = match std::fs::read_dir(root.join(&relative)) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(error) => return Err(with_path(&error, &relative)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|error| with_path(&error, &relative))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = format!("{relative}/{name}");
-            if entry
-                .file_type()
-                .map_err(|error| with_path(&error, &path))?
-                .is_dir()
-            {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 fn with_path(error: &io::Error, path: &str) -> io::Error {
     io::Error::new(error.kind(), format!("{path}: {error}"))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use super::{Mode, Problem, sync};
 
@@ -175,6 +189,10 @@ mod tests {
             .collect()
     }
 
+    fn paths(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|path| (*path).to_owned()).collect()
+    }
+
     #[test]
     fn check_reports_missing_stale_and_stray_files_and_writes_nothing() {
         let root = tempfile::tempdir().unwrap();
@@ -182,14 +200,16 @@ mod tests {
         std::fs::write(root.path().join("gen/stale.json"), "old\n").unwrap();
         std::fs::write(root.path().join("gen/same.json"), "same\r\n").unwrap();
         std::fs::write(root.path().join("gen/sub/stray.json"), "?\n").unwrap();
+        std::fs::write(root.path().join("gen/sub/theirs.json"), "!\n").unwrap();
         let wanted = files(&[
             ("gen/stale.json", "new\n"),
             ("gen/same.json", "same\n"),
             ("gen/missing.json", "x\n"),
             ("docs/outside.md", "y\n"),
         ]);
+        let previous = paths(&["gen/stale.json", "gen/same.json", "gen/sub/stray.json"]);
 
-        let report = sync(root.path(), &wanted, &["gen"], Mode::Check).unwrap();
+        let report = sync(root.path(), &wanted, &previous, Mode::Check).unwrap();
         assert_eq!(report.unchanged, 1);
         assert!(report.written.is_empty());
         assert_eq!(
@@ -209,7 +229,8 @@ mod tests {
                 Problem::Stray {
                     path: "gen/sub/stray.json".into()
                 },
-            ]
+            ],
+            "`gen/sub/theirs.json` was never generated: not the generator's business"
         );
         assert!(!root.path().join("gen/missing.json").exists());
         assert_eq!(
@@ -219,29 +240,77 @@ mod tests {
     }
 
     #[test]
-    fn write_fixes_everything_and_leaves_identical_files_untouched() {
+    fn write_fixes_everything_and_leaves_identical_files_and_other_files_untouched() {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("gen")).unwrap();
         std::fs::write(root.path().join("gen/same.json"), "same\n").unwrap();
         std::fs::write(root.path().join("gen/stray.json"), "?\n").unwrap();
+        std::fs::write(root.path().join("gen/hello.rs"), "fn main() {}\n").unwrap();
         let same = root.path().join("gen/same.json");
         let modified = std::fs::metadata(&same).unwrap().modified().unwrap();
         let wanted = files(&[("gen/same.json", "same\n"), ("gen/new/file.json", "x\n")]);
+        let previous = paths(&["gen/same.json", "gen/stray.json", "gen/gone-already.json"]);
 
-        let report = sync(root.path(), &wanted, &["gen"], Mode::Write).unwrap();
+        let report = sync(root.path(), &wanted, &previous, Mode::Write).unwrap();
         assert_eq!(report.written, ["gen/new/file.json"]);
         assert_eq!(report.removed, ["gen/stray.json"]);
         assert_eq!(report.unchanged, 1);
+        assert!(report.problems.is_empty());
         assert_eq!(
             std::fs::metadata(&same).unwrap().modified().unwrap(),
             modified
         );
         assert_eq!(
-            std::fs::read_to_string(root.path().join("gen/new/file.json")).unwrap(),
-            "x\n"
+            std::fs::read_to_string(root.path().join("gen/hello.rs")).unwrap(),
+            "fn main() {}\n"
         );
 
-        let again = sync(root.path(), &wanted, &["gen"], Mode::Check).unwrap();
+        let now_generated = paths(&["gen/same.json", "gen/new/file.json"]);
+        let again = sync(root.path(), &wanted, &now_generated, Mode::Check).unwrap();
         assert!(again.problems.is_empty(), "{:?}", again.problems);
+    }
+
+    #[test]
+    fn a_file_in_the_way_that_is_not_generated_stops_every_write() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("examples")).unwrap();
+        std::fs::write(root.path().join("examples/Hello.v1.json"), "mine\n").unwrap();
+        std::fs::write(
+            root.path().join("docs.md"),
+            "<!-- generated by `cargo xtask schema`, do not edit -->\nold\n",
+        )
+        .unwrap();
+        let wanted = files(&[
+            ("examples/Hello.v1.json", "{}\n"),
+            ("docs.md", "new\n"),
+            ("new.json", "x\n"),
+        ]);
+        for mode in [Mode::Write, Mode::Check] {
+            let report = sync(root.path(), &wanted, &BTreeSet::new(), mode).unwrap();
+            assert!(report.written.is_empty(), "{mode:?}");
+            assert!(
+                report.problems.contains(&Problem::NotGenerated {
+                    path: "examples/Hello.v1.json".into()
+                }),
+                "{mode:?}: {:?}",
+                report.problems
+            );
+            assert!(
+                !report.problems.iter().any(
+                    |problem| matches!(problem, Problem::NotGenerated { path } if path == "docs.md")
+                ),
+                "a file carrying the marker is the generator's"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("examples/Hello.v1.json")).unwrap(),
+            "mine\n"
+        );
+        assert!(!root.path().join("new.json").exists());
+        // The same content is no conflict.
+        std::fs::write(root.path().join("examples/Hello.v1.json"), "{}\n").unwrap();
+        let report = sync(root.path(), &wanted, &BTreeSet::new(), Mode::Write).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.written, ["docs.md", "new.json"]);
     }
 }

@@ -1,16 +1,80 @@
 //! Transforms that make schemars' output an exact description of what is serialised: closed
-//! objects, and closed value sets as `enum`s.
+//! objects, closed value sets as `enum`s, and keys that may be absent but are never `null`.
 
 use schemars::Schema;
 use schemars::transform::RecursiveTransform;
 use serde_json::Value;
 
 /// Every transform, in the order they apply.
-pub(crate) fn all() -> [RecursiveTransform<fn(&mut Schema)>; 2] {
+pub(crate) fn all() -> [RecursiveTransform<fn(&mut Schema)>; 3] {
     [
         RecursiveTransform(close_objects as fn(&mut Schema)),
         RecursiveTransform(unit_enums_as_enum as fn(&mut Schema)),
+        RecursiveTransform(optional_keys_are_never_null as fn(&mut Schema)),
     ]
+}
+
+/// A key that may be absent is never `null`. Describing what is serialised, schemars leaves a
+/// key out of `required` only when serde may skip it (`skip_serializing_if`), and an `Option`
+/// skipped when `None` never serialises `null`: its schema is `T`'s, not "`T` or null". (A
+/// predicate that skipped something else and sent `None` as `null` would be misdescribed; no
+/// one writes that.)
+fn optional_keys_are_never_null(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let required: Vec<String> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|keys| {
+            keys.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (key, property) in properties.iter_mut() {
+        if !required.contains(key) {
+            remove_null(property);
+        }
+    }
+}
+
+/// Removes `null` from what `schema` admits: from a list of types, or as a branch of
+/// `anyOf`/`oneOf` (folding a single remaining branch into the schema).
+fn remove_null(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(kinds)) = object.get_mut("type") {
+        kinds.retain(|kind| kind != "null");
+        if let [single] = kinds.as_slice() {
+            let single = single.clone();
+            object.insert("type".into(), single);
+        }
+    }
+    for keyword in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = object.get_mut(keyword) else {
+            continue;
+        };
+        let null = serde_json::json!({ "type": "null" });
+        let before = branches.len();
+        branches.retain(|branch| *branch != null);
+        if branches.len() == before {
+            continue;
+        }
+        if let [Value::Object(_)] = branches.as_slice()
+            && let Some(Value::Array(mut branches)) = object.remove(keyword)
+            && let Some(Value::Object(branch)) = branches.pop()
+        {
+            for (key, value) in branch {
+                object.entry(key).or_insert(value);
+            }
+        }
+    }
 }
 
 /// Objects with declared properties admit no others: the payloads come from Rust structs, whose
@@ -93,7 +157,7 @@ fn unit_enums_as_enum(schema: &mut Schema) {
 mod tests {
     use schemars::json_schema;
 
-    use super::{close_objects, unit_enums_as_enum};
+    use super::{close_objects, optional_keys_are_never_null, unit_enums_as_enum};
 
     #[test]
     fn closes_structs_but_not_maps_or_combinations() {
@@ -138,6 +202,35 @@ mod tests {
                 "description": "Which backend.\n\n- `\"docker\"`: The Docker daemon.",
                 "type": "string",
                 "enum": ["docker", ""],
+            })
+        );
+    }
+
+    #[test]
+    fn optional_keys_are_not_nullable_but_always_sent_ones_are() {
+        let mut schema = json_schema!({
+            "type": "object",
+            "properties": {
+                "skipped": { "type": ["string", "null"], "description": "Skipped when None." },
+                "referenced": {
+                    "anyOf": [{ "$ref": "#/$defs/Kind" }, { "type": "null" }],
+                    "description": "Skipped when None.",
+                },
+                "sent": { "type": ["string", "null"] },
+            },
+            "required": ["sent"],
+        });
+        optional_keys_are_never_null(&mut schema);
+        assert_eq!(
+            schema,
+            json_schema!({
+                "type": "object",
+                "properties": {
+                    "skipped": { "type": "string", "description": "Skipped when None." },
+                    "referenced": { "$ref": "#/$defs/Kind", "description": "Skipped when None." },
+                    "sent": { "type": ["string", "null"] },
+                },
+                "required": ["sent"],
             })
         );
     }

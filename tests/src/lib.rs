@@ -4,7 +4,13 @@
 use std::path::Path;
 
 use serde_json::Value;
-use telemetry_schema::files;
+use telemetry_core::werf;
+use telemetry_schema::{Config, files};
+
+/// The generator's settings for werf, as this repository's xtask has them.
+pub fn werf_config() -> Config {
+    Config::new(werf::TOOL_NAME, werf::ENV_PREFIX).group_channel(werf::GROUP_CHANNEL)
+}
 
 /// The README's code blocks, run as doctests so that the quick start keeps compiling.
 #[cfg(doctest)]

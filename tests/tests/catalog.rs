@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
 use serde::de::DeserializeOwned;
-use telemetry_core::events::{
+use telemetry_core::werf::{
     BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandStarted, ConfigType,
     ImageBuildFinished, StageBuildFinished, UnshallowFailed, examples,
 };
@@ -120,7 +120,7 @@ fn the_catalog_registers_seven_events_at_version_2() {
         .unwrap();
     assert_eq!(
         stage.rust_path(),
-        "telemetry_core::events::StageBuildFinished"
+        "telemetry_core::werf::StageBuildFinished"
     );
     assert_eq!(
         stage.example_payloads().unwrap(),

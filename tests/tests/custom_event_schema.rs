@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use telemetry_core::events::examples::build_on_a_mac;
+use telemetry_core::werf::examples::build_on_a_mac;
 use telemetry_core::{Envelope, TelemetryEvent};
 use telemetry_schema::stream::stream_schema;
 use telemetry_schema::{EventVersion, event_schema};
@@ -147,6 +147,8 @@ fn the_schema_describes_exactly_what_is_serialised() {
     );
     assert_eq!(data["properties"]["services"]["type"], "array");
     assert_eq!(data["properties"]["notesChars"]["minimum"], 0);
+    // Skipped when `None`, so never `null`: an optional key of the inner type.
+    assert_eq!(data["properties"]["notesChars"]["type"], "integer");
 
     let target = definition(&schema, "Target");
     assert_eq!(target["additionalProperties"], false);
@@ -179,7 +181,7 @@ fn the_schema_describes_exactly_what_is_serialised() {
 fn its_own_payloads_validate_and_wrong_ones_do_not() {
     let schema = event_schema::<Deployed>();
     let own = jsonschema::draft202012::new(&schema).unwrap();
-    let versions = EventVersion::registered().unwrap();
+    let versions = EventVersion::registered(&telemetry_tests::werf_config()).unwrap();
     assert!(versions.iter().any(|v| v.key() == "DeploymentFinished.v3"));
     let stream = jsonschema::draft202012::new(&stream_schema(&versions)).unwrap();
 
@@ -211,6 +213,9 @@ fn its_own_payloads_validate_and_wrong_ones_do_not() {
         }),
         ("a null where null is never sent", |p| {
             p["eventData"]["strategy"] = Value::Null;
+        }),
+        ("a null for a key skipped when empty", |p| {
+            p["eventData"]["notesChars"] = Value::Null;
         }),
     ];
     assert_rejected(

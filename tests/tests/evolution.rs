@@ -7,18 +7,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use telemetry_core::events::examples::build_on_a_mac;
+use telemetry_core::werf::examples::build_on_a_mac;
 use telemetry_core::{Envelope, TelemetryEvent};
-use telemetry_schema::docs::Tool;
-use telemetry_schema::files::{self, files_for};
+use telemetry_schema::files;
 use telemetry_schema::publish::Problem;
-use telemetry_schema::sync::{Mode, Problem as FileProblem, sync};
-use telemetry_schema::{Error, EventVersion};
+use telemetry_schema::sync::{Mode, Problem as FileProblem};
+use telemetry_schema::{Config, Error, EventVersion};
 
-const TOOL: Tool<'static> = Tool {
-    name: "mytool",
-    env_prefix: "MYTOOL",
-};
+fn config() -> Config {
+    Config::new("mytool", "MYTOOL")
+}
 
 /// One variant of the `Deployed` event, in a module of its own: `telemetry(...)` keys, then
 /// fields with their example values.
@@ -48,6 +46,28 @@ macro_rules! deployed {
 
 deployed!(v1, [version = 1], { duration_ms: u64 = 4200, success: bool = true });
 deployed!(v1_changed, [version = 1], { duration_ms: u32 = 4200, target: String = "prod".into() });
+mod v1_redescribed {
+    use super::{Envelope, TelemetryEvent, build_on_a_mac};
+
+    /// A deployment finished.
+    #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    #[serde(rename_all = "camelCase")]
+    #[telemetry(event_type = "Deployed", example = example, version = 1)]
+    pub(crate) struct Deployed {
+        /// The duration, in milliseconds.
+        pub(crate) duration_ms: u64,
+        /// The success.
+        pub(crate) success: bool,
+    }
+
+    fn example() -> Envelope<Deployed> {
+        let event = Deployed {
+            duration_ms: 4200,
+            success: true,
+        };
+        Envelope::new(&build_on_a_mac(), 1_700_000_000_000, event)
+    }
+}
 deployed!(v1_unreleased, [version = 1, unreleased], { duration_ms: u64 = 4200, success: bool = true });
 deployed!(v2_draft, [version = 2, unreleased], {
     duration_ms: u64 = 4200,
@@ -73,20 +93,19 @@ deployed!(v3, [version = 3], {
 });
 
 fn version<E: TelemetryEvent>() -> EventVersion {
-    EventVersion::of::<E>().unwrap()
+    EventVersion::of::<E>(&config()).unwrap()
 }
 
 /// Runs `cargo xtask schema` for `code` under `root`: the files it would write, or why not.
 fn generate(root: &Path, code: Vec<EventVersion>) -> Result<BTreeMap<String, String>, Error> {
-    files_for(root, code, &TOOL)
+    config().files(root, code).map(|(files, _previous)| files)
 }
 
 /// `cargo xtask schema` for `code` under `root`, which must succeed; returns the files written.
 fn publish(root: &Path, code: Vec<EventVersion>) -> Vec<String> {
-    let files = generate(root, code).unwrap();
-    let report = sync(root, &files, files::GENERATED_DIRS, Mode::Write).unwrap();
-    assert!(report.problems.is_empty());
-    let check = sync(root, &files, files::GENERATED_DIRS, Mode::Check).unwrap();
+    let report = config().sync(root, code.clone(), Mode::Write).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let check = config().sync(root, code, Mode::Check).unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     report.written
 }
@@ -141,8 +160,9 @@ fn a_changed_published_version_is_refused_naming_every_change() {
          \x20 - `eventData.durationMs`: constraint tightened: `format` from `\"uint64\"` to `\"uint32\"` (breaking)\n\
          \x20 - `eventData.success`: key removed (breaking)\n\
          \x20 - `eventData.target`: required key added (breaking)\n\
-         \x20 published versions never change: bump `version` to 2 in #[telemetry(...)] on \
-         `evolution::v1_changed::Deployed` (v1's schema and examples stay as they are), or undo the change"
+         \x20 published versions never change what they accept: bump `version` to 2 in \
+         #[telemetry(...)] on `evolution::v1_changed::Deployed` (v1's schema and examples stay as \
+         they are), or undo the change; corrected descriptions alone need no bump"
     );
     // Refusing writes nothing, and `--check` refuses the same way.
     assert_eq!(read(root.path(), V1_SCHEMA), before);
@@ -286,14 +306,65 @@ fn skipping_a_version_or_going_back_is_refused() {
             published: 2
         }]
     );
-    let problems = refusal(generate(
-        root.path(),
-        vec![version::<v1::Deployed>(), version::<v2_draft::Deployed>()],
-    ));
+    let problems = refusal(generate(root.path(), vec![version::<v2_draft::Deployed>()]));
     assert!(problems.contains(&Problem::Unpublished {
         event_type: "Deployed".into(),
         version: 2
     }));
+}
+
+#[test]
+fn one_event_type_is_one_rust_types_history() {
+    let root = tempfile::tempdir().unwrap();
+    let problems = refusal(generate(
+        root.path(),
+        vec![version::<v1::Deployed>(), version::<v2_draft::Deployed>()],
+    ));
+    assert_eq!(
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "Deployed is defined by more than one type: `evolution::v1::Deployed` (v1), \
+             `evolution::v2_draft::Deployed` (v2); an event type belongs to one Rust type, which \
+             defines its newest version (older versions live on in the published files): give \
+             the others an `event_type` of their own"
+        ]
+    );
+}
+
+#[test]
+fn a_published_version_takes_corrected_descriptions_and_records_them() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    let before = read(root.path(), V1_SCHEMA);
+
+    let written = publish(root.path(), vec![version::<v1_redescribed::Deployed>()]);
+    assert!(written.contains(&V1_SCHEMA.to_owned()), "{written:?}");
+    let after = read(root.path(), V1_SCHEMA);
+    assert_ne!(after, before);
+    assert!(after.contains("The duration, in milliseconds."));
+
+    let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    assert_eq!(
+        catalogue["events"][0]["amendments"],
+        serde_json::json!([{
+            "kind": "descriptions",
+            "changes": ["`eventData.durationMs`: description changed (compatible)"],
+        }])
+    );
+    assert!(read(root.path(), "docs/telemetry.md").contains(
+        "| 1 | first version<br>**amended**, descriptions corrected: \
+             `eventData.durationMs`: description changed (compatible) |"
+    ));
+    // Recorded once: the next run changes nothing, and a bump keeps the record.
+    assert!(publish(root.path(), vec![version::<v1_redescribed::Deployed>()]).is_empty());
+    publish(root.path(), vec![version::<v2::Deployed>()]);
+    let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    assert_eq!(
+        catalogue["events"][0]["amendments"][0]["kind"],
+        "descriptions"
+    );
+    assert_eq!(catalogue["events"][0]["sent"], false);
+    assert_eq!(catalogue["events"][1]["sent"], true);
 }
 
 #[test]
@@ -302,8 +373,7 @@ fn an_unreleased_first_version_is_a_draft_until_published() {
     publish(root.path(), vec![version::<v1_unreleased::Deployed>()]);
     assert!(read(root.path(), V1_SCHEMA).contains("unreleased"));
     // A draft that no type defines anymore is stray, and removed on write.
-    let files = generate(root.path(), vec![]).unwrap();
-    let check = sync(root.path(), &files, files::GENERATED_DIRS, Mode::Check).unwrap();
+    let check = config().sync(root.path(), vec![], Mode::Check).unwrap();
     assert!(check.problems.contains(&FileProblem::Stray {
         path: V1_SCHEMA.into()
     }));

@@ -6,11 +6,11 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-use telemetry_core::events::{
-    self, BuildFinished, BuildStarted, CommandExited, CommandStarted, ImageBuildFinished,
+use telemetry_core::registry::EventRegistration;
+use telemetry_core::werf::{
+    BuildFinished, BuildStarted, CommandExited, CommandStarted, ImageBuildFinished,
     StageBuildFinished, UnshallowFailed,
 };
-use telemetry_core::registry::EventRegistration;
 use telemetry_core::{Envelope, TelemetryEvent};
 use telemetry_schema::settings;
 
@@ -88,7 +88,7 @@ fn short() -> Envelope<Pipeline> {
         labels: std::collections::BTreeMap::new(),
         note: None,
     };
-    Envelope::new(&events::examples::build_on_a_mac(), 1, event)
+    Envelope::new(&telemetry_core::werf::examples::build_on_a_mac(), 1, event)
 }
 
 fn deep() -> Envelope<Pipeline> {
@@ -111,7 +111,11 @@ fn deep() -> Envelope<Pipeline> {
         labels: [("z".to_owned(), 1), ("é".to_owned(), 2)].into(),
         note: Some("{[:,]}".into()),
     };
-    Envelope::new(&events::examples::converge_in_gitlab_ci(), 2, event)
+    Envelope::new(
+        &telemetry_core::werf::examples::converge_in_gitlab_ci(),
+        2,
+        event,
+    )
 }
 
 #[test]

@@ -18,7 +18,7 @@ use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value as Any};
 use opentelemetry_proto::tonic::trace::v1::{Span, span::SpanKind};
 use prost::Message as _;
 use serde_json::{Value, json};
-use telemetry_core::events::{self, CommandExited};
+use telemetry_core::werf::{self as events, CommandExited};
 use telemetry_core::{Settings, Telemetry};
 use telemetry_schema::EventVersion;
 
@@ -27,7 +27,7 @@ fn settings(endpoint: &str) -> Settings {
         command: "werf converge".into(),
         endpoint: Some(endpoint.into()),
         shutdown_timeout: Duration::from_secs(5),
-        ..Settings::new("WERF", "werf", "2.1.0")
+        ..events::settings("2.1.0")
     }
 }
 
@@ -133,7 +133,7 @@ fn each_event_is_one_span_with_werfs_nine_attributes() {
     let spans = spans(&collector);
     assert_eq!(spans.len(), 4);
     assert_eq!(envelopes.len(), 4);
-    let versions = EventVersion::registered().unwrap();
+    let versions = EventVersion::registered(&telemetry_tests::werf_config()).unwrap();
     for (span, envelope) in spans.iter().zip(&envelopes) {
         assert_eq!(span.name, "telemetry.werf.io");
         assert_eq!(span.kind, i32::from(SpanKind::Internal));

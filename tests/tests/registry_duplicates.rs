@@ -1,14 +1,15 @@
-//! Two types claiming the same `(eventType, schemaVersion)` are reported, not silently accepted.
-//! Its own test binary: the registry is global to a binary, and this one is broken on purpose.
+//! Two types claiming one `eventType`, in any versions, are reported, not silently merged into
+//! one history. Its own test binary: the registry is global to a binary, and this one is broken
+//! on purpose.
 
 use telemetry_core::registry::{self, Duplicate};
-use telemetry_core::{Context, Envelope, TelemetryEvent};
+use telemetry_core::{Envelope, TelemetryEvent};
 
 /// Declares an event type named `$name` claiming `eventType` `Clash` at `$version`.
 macro_rules! clashing_event {
     ($module:ident, $name:ident, $version:literal) => {
         mod $module {
-            use super::{Context, Envelope, TelemetryEvent};
+            use super::{Envelope, TelemetryEvent};
 
             /// An event claiming the `Clash` event type.
             #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
@@ -19,38 +20,55 @@ macro_rules! clashing_event {
             }
 
             fn example() -> Envelope<$name> {
-                Envelope::new(&Context::default(), 0, $name { flag: true })
+                Envelope::example("clash", $name { flag: true })
             }
         }
     };
 }
 
-clashing_event!(first, Clash, 1);
-clashing_event!(second, Impostor, 1);
-clashing_event!(third, Clash, 2);
+clashing_event!(first, Clash, 3);
+clashing_event!(second, Impostor, 3);
+clashing_event!(elsewhere, PluginLoaded, 4);
+
+/// One type, one event type: no clash.
+mod alone {
+    use super::{Envelope, TelemetryEvent};
+
+    /// A lone event.
+    #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    #[telemetry(version = 1, example = example)]
+    pub(crate) struct Alone {
+        /// A flag.
+        pub(crate) flag: bool,
+    }
+
+    fn example() -> Envelope<Alone> {
+        Envelope::example("alone", Alone { flag: true })
+    }
+}
 
 #[test]
-fn duplicate_event_versions_are_reported_with_every_claimant() {
-    let error = registry::events().expect_err("two types claim Clash v1");
+fn an_event_type_claimed_by_several_types_in_any_versions_is_reported_with_every_claimant() {
+    let error = registry::events().expect_err("three types claim Clash");
     assert_eq!(
         error.duplicates(),
         [Duplicate {
             event_type: "Clash",
-            schema_version: 1,
-            rust_paths: vec![
-                "registry_duplicates::first::Clash",
-                "registry_duplicates::second::Impostor"
+            claimants: vec![
+                ("registry_duplicates::elsewhere::PluginLoaded", 4),
+                ("registry_duplicates::first::Clash", 3),
+                ("registry_duplicates::second::Impostor", 3),
             ],
         }]
     );
     assert_eq!(
         error.to_string(),
-        "event `Clash` v1 is defined by more than one type: `registry_duplicates::first::Clash`, \
-         `registry_duplicates::second::Impostor`; give each a distinct `event_type` or `version`"
+        "event `Clash` is defined by more than one type: \
+         `registry_duplicates::elsewhere::PluginLoaded` (v4), `registry_duplicates::first::Clash` \
+         (v3), `registry_duplicates::second::Impostor` (v3); an event type belongs to one Rust \
+         type, which defines its newest version (older versions live on in the published files): \
+         give the others an `event_type` of their own"
     );
-    // Another version of the same event type is no duplicate.
-    assert_eq!(third::Clash::SCHEMA_VERSION, 2);
-    assert!(
-        registry::iter().any(|event| event.event_type() == "Clash" && event.schema_version() == 2)
-    );
+    assert!(registry::iter().any(|event| event.event_type() == "Alone"));
+    assert_eq!(alone::Alone::SCHEMA_VERSION, 1);
 }

@@ -10,8 +10,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use telemetry_core::events::{self, BuildFinished, CommandExited};
 use telemetry_core::sink::{EncodedEvent, Memory, Sink, SinkError};
+use telemetry_core::werf::{self as events, BuildFinished, CommandExited};
 use telemetry_core::{DecidedBy, Settings, Telemetry, TelemetryEvent};
 use telemetry_schema::files;
 

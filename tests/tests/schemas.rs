@@ -12,7 +12,7 @@ use telemetry_schema::{EventVersion, files};
 use telemetry_tests::{Mutation, assert_rejected, replay_examples};
 
 fn catalog() -> Vec<EventVersion> {
-    EventVersion::registered().unwrap()
+    EventVersion::registered(&telemetry_tests::werf_config()).unwrap()
 }
 
 fn validator(schema: &Value) -> jsonschema::Validator {
@@ -176,7 +176,7 @@ fn stream_schema_snapshot() {
 #[test]
 fn the_repositorys_own_examples_replay() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let versions = EventVersion::registered().unwrap();
+    let versions = EventVersion::registered(&telemetry_tests::werf_config()).unwrap();
     replay_examples(root, versions.len());
     // And the stream schema of the repository equals one built from its parts.
     let stream: Value =

@@ -36,7 +36,7 @@ pub(crate) fn events_source(events: usize, derives: Derives) -> String {
     if telemetry {
         source.push_str("use telemetry_core::{Envelope, TelemetryEvent};\n\n");
         source.push_str(
-            "fn context() -> telemetry_core::Context {\n    telemetry_core::events::examples::build_on_a_mac()\n}\n\n",
+            "fn context() -> telemetry_core::Context {\n    telemetry_core::Context::example(\"bench run\")\n}\n\n",
         );
     }
     for index in 0..events {

@@ -1,14 +1,59 @@
-//! The catalog: werf's seven events, with werf's field names, order and omission rules.
+//! werf's catalog, behind the `werf` feature: its seven events, with werf's field names, order
+//! and omission rules, their documented examples (in [`examples`]), which reproduce werf's
+//! published payloads, and werf's presets.
 //!
 //! Every integer is non-negative except [`CommandExited::exit_code`]. Closed value sets are
-//! enums. The documented examples (in [`examples`]) reproduce werf's published payloads.
+//! enums.
+//!
+//! ```
+//! use telemetry_core::{Telemetry, werf};
+//!
+//! let settings = telemetry_core::Settings {
+//!     command: "werf converge".into(),
+//!     endpoint: Some(werf::ENDPOINT.into()),
+//!     ..werf::settings("2.1.0")
+//! };
+//! assert_eq!(settings.env_prefix, "WERF");
+//! assert_eq!(settings.span_name, "telemetry.werf.io");
+//! # let telemetry = Telemetry::builder(settings).vars([("WERF_TELEMETRY".into(), "0".into())]).build();
+//! ```
 
 pub mod examples;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::TelemetryEvent;
+use crate::environment::EnvVar;
+use crate::{Settings, TelemetryEvent};
+
+/// werf's name, its OTLP resource's `service.name`.
+pub const TOOL_NAME: &str = "werf";
+
+/// The prefix of werf's environment variables: `WERF_TELEMETRY`, ...
+pub const ENV_PREFIX: &str = "WERF";
+
+/// The name of werf's spans and of their instrumentation scope.
+pub const SPAN_NAME: &str = "telemetry.werf.io";
+
+/// werf's collector.
+pub const ENDPOINT: &str = "https://telemetry.werf.io/v1/traces";
+
+/// The variable trdl, werf's installer, sets to the group channel werf comes from.
+pub const GROUP_CHANNEL: EnvVar = EnvVar {
+    name: "TRDL_USE_WERF_GROUP_CHANNEL",
+    purpose: "The trdl group channel in use; copied into `attributes.groupChannel` when not empty \
+              (a value of more than {MAX_EXTRA_VALUE_CHARS} characters is ignored).",
+};
+
+/// werf's settings: its prefix, name, span name and group channel variable, with `version` as
+/// `attributes.version`. No endpoint: werf itself sets [`ENDPOINT`].
+pub fn settings(version: impl Into<String>) -> Settings {
+    Settings {
+        span_name: SPAN_NAME.into(),
+        group_channel_variable: Some(GROUP_CHANNEL.name.into()),
+        ..Settings::new(ENV_PREFIX, TOOL_NAME, version)
+    }
+}
 
 /// Command execution started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
@@ -108,7 +153,6 @@ pub struct ImageBuildFinished {
     pub rebuilt: bool,
     /// How the image is configured; absent when unknown to the build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "ConfigType")]
     pub config_type: Option<ConfigType>,
 }
 

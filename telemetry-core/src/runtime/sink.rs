@@ -159,14 +159,26 @@ impl Sink for LogFile {
 ///
 /// ```
 /// use telemetry_core::sink::Memory;
-/// use telemetry_core::{Settings, Telemetry, events::CommandExited};
+/// use telemetry_core::{Settings, Telemetry};
+/// # use telemetry_core::{Envelope, TelemetryEvent};
+/// # /// The command exited.
+/// # #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// # #[serde(rename_all = "camelCase")]
+/// # #[telemetry(version = 1, example = exited)]
+/// # pub struct CommandExited {
+/// #     /// Its exit code.
+/// #     pub exit_code: i32,
+/// # }
+/// # fn exited() -> Envelope<CommandExited> {
+/// #     Envelope::example("mytool build", CommandExited { exit_code: 0 })
+/// # }
 ///
 /// let memory = Memory::default();
 /// let telemetry = Telemetry::builder(Settings::new("MYTOOL", "mytool", "1.0"))
 ///     .vars(Vec::new())
 ///     .sink(memory.clone())
 ///     .build();
-/// telemetry.emit(CommandExited { exit_code: 0, duration_ms: 12 });
+/// telemetry.emit(CommandExited { exit_code: 0 });
 /// telemetry.shutdown();
 /// assert_eq!(memory.envelopes().len(), 1);
 /// ```

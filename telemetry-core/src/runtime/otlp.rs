@@ -20,7 +20,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::SpanKind};
 use prost::Message as _;
 
-use crate::sink::{EncodedEvent, Sink, SinkError};
+use super::sink::{EncodedEvent, Sink, SinkError};
 
 /// Most spans in one request; more are sent in another.
 const MAX_BATCH: usize = 512;

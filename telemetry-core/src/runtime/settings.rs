@@ -7,8 +7,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::environment::{self, EnvVar};
-use crate::{Attributes, detect};
+use super::detect;
+use super::environment::{self, EnvVar};
+use crate::Attributes;
 
 /// What the host program tells the runtime.
 ///
@@ -16,9 +17,12 @@ use crate::{Attributes, detect};
 /// use telemetry_core::Settings;
 ///
 /// let settings = Settings {
-///     command: "werf converge".into(),
-///     ..Settings::new("WERF", "werf", "2.1.0")
+///     command: "acme deploy".into(),
+///     endpoint: Some("https://telemetry.acme.example/v1/traces".into()),
+///     ..Settings::new("ACME", "acme", env!("CARGO_PKG_VERSION"))
 /// };
+/// assert_eq!(settings.span_name, "acme.telemetry");
+/// assert_eq!(settings.group_channel_variable, None);
 /// assert_eq!(settings.shutdown_timeout.as_millis(), 250);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +45,12 @@ pub struct Settings {
     /// log file. `<PREFIX>_TELEMETRY_TRACE_URL` overrides it.
     pub endpoint: Option<String>,
     /// The name of every OTLP span and of its instrumentation scope; by default
-    /// `telemetry.<tool_name>.io`, which is `telemetry.werf.io` for werf.
+    /// `<tool_name>.telemetry` (werf's is `telemetry.werf.io`).
     pub span_name: String,
+    /// The variable whose value is sent as `attributes.groupChannel` (the release channel the
+    /// tool was installed from); `None` (the default): `groupChannel` is never sent. werf's is
+    /// `TRDL_USE_WERF_GROUP_CHANNEL`.
+    pub group_channel_variable: Option<String>,
     /// The most telemetry may cost the host program's thread: starting
     /// ([`Telemetry::from_env`](crate::Telemetry::from_env)) and
     /// [`shutdown`](crate::Telemetry::shutdown) together. Whatever the network does, a run is
@@ -58,7 +66,8 @@ pub struct Settings {
 
 impl Settings {
     /// Settings with the defaults: no command, the current directory, no user ID, no endpoint,
-    /// a 250 ms shutdown deadline, room for 1024 queued events, enabled.
+    /// spans named `<tool_name>.telemetry`, no group channel, a 250 ms shutdown deadline, room
+    /// for 1024 queued events, enabled.
     pub fn new(
         env_prefix: impl Into<String>,
         tool_name: impl Into<String>,
@@ -67,7 +76,8 @@ impl Settings {
         let tool_name = tool_name.into();
         Settings {
             env_prefix: env_prefix.into(),
-            span_name: format!("telemetry.{tool_name}.io"),
+            span_name: format!("{tool_name}.telemetry"),
+            group_channel_variable: None,
             tool_name,
             tool_version: tool_version.into(),
             command: String::new(),
@@ -195,7 +205,7 @@ pub(crate) struct Config {
     pub(crate) log_file: Option<PathBuf>,
     /// `<PREFIX>_TELEMETRY_EXTRA_ATTRIBUTE_*`.
     pub(crate) extra: BTreeMap<String, String>,
-    /// `TRDL_USE_<PREFIX>_GROUP_CHANNEL`.
+    /// The variable [`Settings::group_channel_variable`] names.
     pub(crate) group_channel: Option<String>,
     /// The endpoint, `<PREFIX>_TELEMETRY_TRACE_URL` over the settings'.
     pub(crate) endpoint: Option<String>,
@@ -215,11 +225,10 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
         Some(value)
     };
     let log_file = non_empty(&environment::LOG_FILE).map(PathBuf::from);
-    let group_channel = non_empty(&environment::GROUP_CHANNEL);
     let endpoint = non_empty(&environment::TRACE_URL).map(OsStr::to_string_lossy);
 
-    let group_channel = group_channel.and_then(|channel| {
-        let name = environment::GROUP_CHANNEL.name_for(prefix);
+    let group_channel = settings.group_channel_variable.as_deref().and_then(|name| {
+        let channel = env.raw(name).filter(|value| !value.is_empty())?;
         let Some(channel) = channel.to_str() else {
             warnings.push(format!("{name} is not UTF-8 and was ignored"));
             return None;
@@ -319,8 +328,12 @@ mod tests {
         )
     }
 
+    /// werf's settings, as far as reading the environment goes.
     fn settings() -> Settings {
-        Settings::new("WERF", "werf", "dev")
+        Settings {
+            group_channel_variable: Some("TRDL_USE_WERF_GROUP_CHANNEL".into()),
+            ..Settings::new("WERF", "werf", "dev")
+        }
     }
 
     fn status_of(vars: &[(&str, &str)]) -> Status {
@@ -631,5 +644,21 @@ mod tests {
         let config = read(&settings(), &env(&[("TRDL_USE_WERF_GROUP_CHANNEL", &huge)]));
         assert_eq!(config.group_channel, None);
         assert_eq!(config.warnings.len(), 1);
+    }
+
+    #[test]
+    fn no_group_channel_is_read_unless_the_program_names_its_variable() {
+        let acme = Settings::new("ACME", "acme", "1.0.0");
+        for name in ["TRDL_USE_ACME_GROUP_CHANNEL", "TRDL_USE_WERF_GROUP_CHANNEL"] {
+            let config = read(&acme, &env(&[(name, "stable")]));
+            assert_eq!(config.group_channel, None, "{name}");
+            assert!(config.warnings.is_empty());
+        }
+        let named = Settings {
+            group_channel_variable: Some("ACME_CHANNEL".into()),
+            ..acme
+        };
+        let config = read(&named, &env(&[("ACME_CHANNEL", "beta")]));
+        assert_eq!(config.group_channel.as_deref(), Some("beta"));
     }
 }

@@ -91,13 +91,6 @@ pub const TRACE_URL: EnvVar = EnvVar {
               testing. It must be `https://`, except on a loopback address.",
 };
 
-/// The trdl group channel.
-pub const GROUP_CHANNEL: EnvVar = EnvVar {
-    name: "TRDL_USE_{PREFIX}_GROUP_CHANNEL",
-    purpose: "The trdl group channel in use; copied into `attributes.groupChannel` when not \
-              empty (a value of more than {MAX_EXTRA_VALUE_CHARS} characters is ignored).",
-};
-
 /// Whether a CI system runs the command.
 pub const CI: EnvVar = EnvVar {
     name: "CI",
@@ -112,21 +105,23 @@ pub const ALL: &[EnvVar] = &[
     LOG_FILE,
     EXTRA_ATTRIBUTE,
     TRACE_URL,
-    GROUP_CHANNEL,
     CI,
 ];
 
+/// What the group-channel variable, when a program names one
+/// ([`Settings::group_channel_variable`](crate::Settings::group_channel_variable)), does; werf's
+/// preset gives its own words.
+pub const GROUP_CHANNEL_PURPOSE: &str = "The release channel the tool was installed from; copied into \
+    `attributes.groupChannel` when not empty (a value of more than {MAX_EXTRA_VALUE_CHARS} \
+    characters is ignored).";
+
 #[cfg(test)]
 mod tests {
-    use super::{ALL, EXTRA_ATTRIBUTE, GROUP_CHANNEL, TELEMETRY};
+    use super::{ALL, EXTRA_ATTRIBUTE, TELEMETRY};
 
     #[test]
     fn names_expand_the_prefix() {
         assert_eq!(TELEMETRY.name_for("MYTOOL"), "MYTOOL_TELEMETRY");
-        assert_eq!(
-            GROUP_CHANNEL.name_for("WERF"),
-            "TRDL_USE_WERF_GROUP_CHANNEL"
-        );
         assert_eq!(
             EXTRA_ATTRIBUTE.name_prefix_for("WERF").as_deref(),
             Some("WERF_TELEMETRY_EXTRA_ATTRIBUTE_")

@@ -8,9 +8,23 @@
 //! A program that only sends events can build without it: registering compiles, for each event,
 //! what tools need of it, which the program itself never uses.
 //!
-//! ```
-//! let events = telemetry_core::registry::events().expect("no duplicate events");
-//! assert!(events.iter().any(|event| event.event_type() == "StageBuildFinished"));
+//! ```standalone_crate
+//! // Its own binary: merged doctests would register every doctest's events together.
+//! use telemetry_core::{Envelope, TelemetryEvent};
+//!
+//! /// A deployment finished.
+//! #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+//! #[telemetry(version = 1, example = deployed)]
+//! pub struct Deployed {
+//!     /// Whether it worked.
+//!     pub success: bool,
+//! }
+//! fn deployed() -> Envelope<Deployed> {
+//!     Envelope::example("acme deploy", Deployed { success: true })
+//! }
+//!
+//! let events = telemetry_core::registry::events().expect("one type per event");
+//! assert!(events.iter().any(|event| event.event_type() == "Deployed"));
 //! ```
 
 use std::borrow::Cow;
@@ -19,11 +33,18 @@ use std::fmt::{self, Write as _};
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
 
-use crate::encode::EnvelopeEncoder;
-use crate::{TelemetryEvent, envelope};
+use crate::EnvelopeEncoder;
+use crate::TelemetryEvent;
+use crate::model::envelope;
 
-/// Hands each example envelope, serialised compactly, to the visitor.
-type EncodeExamples = fn(&mut dyn FnMut(&[u8])) -> serde_json::Result<()>;
+/// Hands each example envelope, serialised compactly, to the visitor with its index; stops at
+/// the first that does not serialise, with its index.
+type EncodeExamples = fn(&mut dyn FnMut(usize, &[u8])) -> Result<(), (usize, serde_json::Error)>;
+
+/// How many times each example is rendered to tell whether its bytes are fixed. A `HashMap` of
+/// two keys (each map instance hashes with keys of its own) comes out in the same order 16
+/// times in a row with a chance of 1 in 32,768; random values never do.
+const RENDERINGS: usize = 16;
 
 /// One event type (one `eventType` at one `schemaVersion`), with what tools need of it.
 ///
@@ -127,13 +148,78 @@ impl EventRegistration {
 
     /// The documented example envelopes, serialised as pretty JSON (keys in wire order).
     ///
+    /// Each example is rendered several times, and must give the same bytes every time: files
+    /// generated from it would otherwise change on every run.
+    ///
     /// # Errors
     ///
-    /// When an example does not serialise to JSON (a map with non-string keys, say).
-    pub fn example_payloads(&self) -> serde_json::Result<Vec<String>> {
-        let mut payloads = Vec::new();
-        (self.encode_examples)(&mut |compact| payloads.push(pretty_json(compact)))?;
-        Ok(payloads)
+    /// When an example does not serialise to JSON (a map with non-string keys, say), or its
+    /// bytes differ between renderings (a `HashMap`, a random or time-dependent value).
+    pub fn example_payloads(&self) -> Result<Vec<String>, ExampleError> {
+        let mut first: Vec<Vec<u8>> = Vec::new();
+        (self.encode_examples)(&mut |_, compact| first.push(compact.to_vec()))
+            .map_err(|(index, error)| ExampleError::Serialize { index, error })?;
+        for _ in 1..RENDERINGS {
+            let mut differs = None;
+            (self.encode_examples)(&mut |index, compact| {
+                if differs.is_none() && first.get(index).map(Vec::as_slice) != Some(compact) {
+                    differs = Some(index);
+                }
+            })
+            .map_err(|(index, error)| ExampleError::Serialize { index, error })?;
+            if let Some(index) = differs {
+                return Err(ExampleError::Nondeterministic { index });
+            }
+        }
+        Ok(first.iter().map(|compact| pretty_json(compact)).collect())
+    }
+}
+
+/// Why an event's examples cannot be documented.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ExampleError {
+    /// An example does not serialise to JSON.
+    Serialize {
+        /// Which example, from 0.
+        index: usize,
+        /// What `serde_json` said.
+        error: serde_json::Error,
+    },
+    /// An example's bytes differ from one rendering to the next.
+    Nondeterministic {
+        /// Which example, from 0.
+        index: usize,
+    },
+}
+
+impl fmt::Display for ExampleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExampleError::Serialize { index, error } => {
+                write!(
+                    f,
+                    "example {} does not serialise to JSON: {error}",
+                    index + 1
+                )
+            }
+            ExampleError::Nondeterministic { index } => write!(
+                f,
+                "example {} gives different bytes each time it is rendered, so its files would \
+                 change on every run; use a `BTreeMap` instead of a `HashMap`, and fixed values \
+                 instead of random or current ones (`Envelope::example` gives a fixed context)",
+                index + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExampleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExampleError::Serialize { error, .. } => Some(error),
+            ExampleError::Nondeterministic { .. } => None,
+        }
     }
 }
 
@@ -150,14 +236,18 @@ impl fmt::Debug for EventRegistration {
 
 /// Serialises each example envelope of `E` as `emit` would (same code, so no extra
 /// instantiation in a program that emits `E`) and hands it to `visit`, compact.
-fn encode_examples<E: TelemetryEvent>(visit: &mut dyn FnMut(&[u8])) -> serde_json::Result<()> {
+fn encode_examples<E: TelemetryEvent>(
+    visit: &mut dyn FnMut(usize, &[u8]),
+) -> Result<(), (usize, serde_json::Error)> {
     let mut buffer = Vec::new();
-    for example in E::EXAMPLES {
+    for (index, example) in E::EXAMPLES.iter().enumerate() {
         let envelope = example();
         let encoder = EnvelopeEncoder::new(&envelope.context);
         buffer.clear();
-        encoder.encode(envelope.ts, &envelope.event, &mut buffer)?;
-        visit(&buffer);
+        encoder
+            .encode(envelope.ts, &envelope.event, &mut buffer)
+            .map_err(|error| (index, error))?;
+        visit(index, &buffer);
     }
     Ok(())
 }
@@ -246,42 +336,44 @@ pub fn iter() -> impl Iterator<Item = &'static EventRegistration> {
     inventory::iter::<EventRegistration>.into_iter()
 }
 
-/// Every registered event, sorted by `eventType` then `schemaVersion`.
+/// Every registered event, sorted by `eventType`.
 ///
 /// # Errors
 ///
-/// When two types claim the same `eventType` at the same `schemaVersion`: consumers could not
-/// tell their payloads apart.
+/// When more than one type claims an `eventType`, in any versions: consumers could not tell
+/// their payloads apart, and an event's versions are one type's history.
 #[cfg(feature = "registry")]
 pub fn events() -> Result<Vec<&'static EventRegistration>, DuplicateEvents> {
     sorted_unique(iter())
 }
 
-/// Sorts registrations and rejects duplicate `(eventType, schemaVersion)` pairs.
+/// Sorts registrations and rejects an `eventType` claimed by more than one registration.
 #[cfg(feature = "registry")]
 fn sorted_unique(
     registrations: impl IntoIterator<Item = &'static EventRegistration>,
 ) -> Result<Vec<&'static EventRegistration>, DuplicateEvents> {
-    let mut by_key: std::collections::BTreeMap<(&str, u32), Vec<&'static EventRegistration>> =
+    let mut by_type: std::collections::BTreeMap<&str, Vec<&'static EventRegistration>> =
         std::collections::BTreeMap::new();
     for registration in registrations {
-        by_key
-            .entry((registration.event_type, registration.schema_version))
+        by_type
+            .entry(registration.event_type)
             .or_default()
             .push(registration);
     }
     let mut duplicates = Vec::new();
-    let mut unique = Vec::with_capacity(by_key.len());
-    for ((event_type, schema_version), mut claimants) in by_key {
-        if claimants.len() == 1 {
-            unique.extend(claimants);
+    let mut unique = Vec::with_capacity(by_type.len());
+    for (event_type, claimants) in by_type {
+        if let [one] = claimants.as_slice() {
+            unique.push(*one);
         } else {
-            let mut rust_paths: Vec<_> = claimants.drain(..).map(|r| r.rust_path).collect();
-            rust_paths.sort_unstable();
+            let mut claimants: Vec<(&'static str, u32)> = claimants
+                .iter()
+                .map(|r| (r.rust_path, r.schema_version))
+                .collect();
+            claimants.sort_unstable();
             duplicates.push(Duplicate {
                 event_type,
-                schema_version,
-                rust_paths,
+                claimants,
             });
         }
     }
@@ -292,25 +384,23 @@ fn sorted_unique(
     }
 }
 
-/// Two or more types claim the same `(eventType, schemaVersion)`.
+/// Two or more types claim the same `eventType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateEvents {
     duplicates: Vec<Duplicate>,
 }
 
-/// One `(eventType, schemaVersion)` pair and the types that claim it.
+/// One `eventType` and the types that claim it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
     /// The `eventType`.
     pub event_type: &'static str,
-    /// The `schemaVersion`.
-    pub schema_version: u32,
-    /// The Rust types that claim it, sorted.
-    pub rust_paths: Vec<&'static str>,
+    /// Each claiming type, as `module::path::Name`, with the `schemaVersion` it defines; sorted.
+    pub claimants: Vec<(&'static str, u32)>,
 }
 
 impl DuplicateEvents {
-    /// Each duplicated pair, sorted by `eventType` then `schemaVersion`.
+    /// Each `eventType` claimed more than once, sorted.
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates
     }
@@ -324,18 +414,20 @@ impl fmt::Display for DuplicateEvents {
             }
             write!(
                 f,
-                "event `{}` v{} is defined by more than one type: {}",
+                "event `{}` is defined by more than one type: {}",
                 duplicate.event_type,
-                duplicate.schema_version,
                 duplicate
-                    .rust_paths
+                    .claimants
                     .iter()
-                    .map(|path| format!("`{path}`"))
+                    .map(|(path, version)| format!("`{path}` (v{version})"))
                     .collect::<Vec<_>>()
                     .join(", ")
             )?;
         }
-        f.write_str("; give each a distinct `event_type` or `version`")
+        f.write_str(
+            "; an event type belongs to one Rust type, which defines its newest version (older \
+             versions live on in the published files): give the others an `event_type` of their own",
+        )
     }
 }
 

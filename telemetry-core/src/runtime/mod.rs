@@ -3,6 +3,13 @@
 //! transport). The host program's thread never waits beyond a bounded queue, and at exit never
 //! waits beyond the shutdown deadline.
 
+pub mod detect;
+pub mod environment;
+pub mod otlp;
+pub mod project_id;
+pub(crate) mod settings;
+pub mod sink;
+
 use std::ffi::OsString;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,11 +17,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::config::{self, Environment, Settings, Status};
-use crate::encode::EnvelopeEncoder;
-use crate::otlp::{self, OtlpConfig, OtlpSink};
-use crate::sink::{EncodedEvent, LogFile, Sink, SinkError};
-use crate::{Attributes, Context, TelemetryEvent, detect, project_id};
+use self::otlp::{OtlpConfig, OtlpSink};
+use self::settings::{Environment, Settings, Status};
+use self::sink::{EncodedEvent, LogFile, Sink, SinkError};
+use crate::{Attributes, Context, EnvelopeEncoder, TelemetryEvent};
 
 /// How long the background thread waits for more events before a batching sink sends.
 const IDLE: Duration = Duration::from_millis(5);
@@ -29,13 +35,25 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// The telemetry of one run of a host program.
 ///
 /// ```
-/// use telemetry_core::{Settings, Telemetry, events::CommandExited};
+/// use telemetry_core::{Settings, Telemetry};
+/// # use telemetry_core::{Envelope, TelemetryEvent};
+/// # /// The command exited.
+/// # #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// # #[serde(rename_all = "camelCase")]
+/// # #[telemetry(version = 1, example = exited)]
+/// # pub struct CommandExited {
+/// #     /// Its exit code.
+/// #     pub exit_code: i32,
+/// # }
+/// # fn exited() -> Envelope<CommandExited> {
+/// #     Envelope::example("mytool build", CommandExited { exit_code: 0 })
+/// # }
 ///
 /// let settings = Settings { command: "mytool build".into(), ..Settings::new("MYTOOL", "mytool", "1.2.0") };
 /// // `from_env` reads the process environment; this example pins it.
 /// let telemetry = Telemetry::builder(settings).vars([("MYTOOL_TELEMETRY".into(), "0".into())]).build();
 /// assert_eq!(telemetry.status().to_string(), "telemetry is off: MYTOOL_TELEMETRY=0");
-/// telemetry.emit(CommandExited { exit_code: 0, duration_ms: 5 }); // a no-op when off
+/// telemetry.emit(CommandExited { exit_code: 0 }); // a no-op when off
 /// telemetry.shutdown(); // also on drop
 /// ```
 ///
@@ -151,14 +169,14 @@ impl TelemetryBuilder {
             sinks,
         } = self;
         let env = Environment::new(vars.unwrap_or_else(|| std::env::vars_os().collect()));
-        let status = config::status(&settings, &env);
+        let status = settings::status(&settings, &env);
         if !status.enabled {
             return Telemetry {
                 status,
                 active: None,
             };
         }
-        let mut config = config::read(&settings, &env);
+        let mut config = settings::read(&settings, &env);
         let context = detect_context(&settings, &mut config);
         let otlp = config.endpoint.take().map(|endpoint| OtlpConfig {
             proxy: otlp::proxy_for(&endpoint, |name| env.get(name)),
@@ -206,7 +224,7 @@ impl TelemetryBuilder {
 }
 
 /// The run's context: everything the events of this run share.
-fn detect_context(settings: &Settings, config: &mut config::Config) -> Context {
+fn detect_context(settings: &Settings, config: &mut settings::Config) -> Context {
     let user_id = if Context::is_user_id(&settings.user_id) {
         settings.user_id.clone()
     } else {
@@ -258,7 +276,7 @@ impl Telemetry {
         Telemetry {
             status: Status {
                 enabled: false,
-                decided_by: config::DecidedBy::Program,
+                decided_by: settings::DecidedBy::Program,
             },
             active: None,
         }

@@ -16,7 +16,7 @@ use crate::{Attributes, Context, TelemetryEvent};
 /// attributes, eventType, eventData, schemaVersion`:
 ///
 /// ```
-/// # use telemetry_core::{Context, Envelope, TelemetryEvent};
+/// # use telemetry_core::{Envelope, TelemetryEvent};
 /// /// Something happened.
 /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
 /// #[telemetry(version = 1, example = example)]
@@ -25,14 +25,15 @@ use crate::{Attributes, Context, TelemetryEvent};
 ///     pub times: u8,
 /// }
 /// fn example() -> Envelope<Happened> {
-///     Envelope::new(&Context::default(), 1, Happened { times: 2 })
+///     Envelope::example("mytool run", Happened { times: 2 })
 /// }
 ///
 /// let json = serde_json::to_string(&example()).unwrap();
 /// assert_eq!(
 ///     json,
-///     r#"{"ts":1,"executionID":"","userID":"","projectID":"","command":"","#.to_owned()
-///         + r#""attributes":{"arch":"","os":"","version":"","ci":false,"extra":{}},"#
+///     r#"{"ts":1700000000000,"executionID":"2f75d020-684e-4224-9013-35e95e1b7721","#.to_owned()
+///         + r#""userID":"","projectID":"","command":"mytool run","#
+///         + r#""attributes":{"arch":"amd64","os":"linux","version":"1.0.0","ci":false,"extra":{}},"#
 ///         + r#""eventType":"Happened","eventData":{"times":2},"schemaVersion":1}"#
 /// );
 /// ```
@@ -47,11 +48,42 @@ pub struct Envelope<E> {
 }
 
 impl<E: TelemetryEvent> Envelope<E> {
+    /// The `ts` of [`example`](Self::example): 2023-11-14T22:13:20Z.
+    pub const EXAMPLE_TS: u64 = 1_700_000_000_000;
+
     /// Wraps `event`, emitted at `ts_ms` (milliseconds since the Unix epoch), in `context`.
     pub fn new(context: &Context, ts_ms: u64, event: E) -> Self {
         Envelope {
             ts: ts_ms,
             context: context.clone(),
+            event,
+        }
+    }
+
+    /// A documented example of `event`: emitted by `command` in [`Context::example`] at
+    /// [`EXAMPLE_TS`](Self::EXAMPLE_TS). Every value is fixed and valid, so the example renders
+    /// the same every time and passes the generator's checks; the one line an `example = path`
+    /// function needs.
+    ///
+    /// ```
+    /// # use telemetry_core::{Envelope, TelemetryEvent};
+    /// /// A deployment finished.
+    /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    /// #[telemetry(version = 1, example = deployed)]
+    /// pub struct Deployed {
+    ///     /// Whether it worked.
+    ///     pub success: bool,
+    /// }
+    ///
+    /// fn deployed() -> Envelope<Deployed> {
+    ///     Envelope::example("acme deploy", Deployed { success: true })
+    /// }
+    /// # assert_eq!(deployed().context.command, "acme deploy");
+    /// ```
+    pub fn example(command: &str, event: E) -> Self {
+        Envelope {
+            ts: Self::EXAMPLE_TS,
+            context: Context::example(command),
             event,
         }
     }

@@ -11,7 +11,7 @@ use crate::Envelope;
 /// [`registry`](crate::registry)) so that tools find every event without a hand-kept list:
 ///
 /// ```
-/// use telemetry_core::{Context, Envelope, TelemetryEvent};
+/// use telemetry_core::{Envelope, TelemetryEvent};
 ///
 /// /// A deployment was rolled back.
 /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
@@ -23,7 +23,7 @@ use crate::Envelope;
 /// }
 ///
 /// fn rolled_back() -> Envelope<RolledBack> {
-///     Envelope::new(&Context::default(), 1_700_000_000_000, RolledBack { releases: 1 })
+///     Envelope::example("acme rollback", RolledBack { releases: 1 })
 /// }
 ///
 /// assert_eq!(RolledBack::EVENT_TYPE, "Rollback");

@@ -7,15 +7,14 @@ use serde::{Deserialize, Serialize};
 
 /// What stays the same for every event of one run: who, where, which command.
 ///
-/// ```
-/// use telemetry_core::{Attributes, Context};
+/// An example's context is [`Context::example`], changed where the example needs it:
 ///
-/// let context = Context {
-///     execution_id: "2f75d020-684e-4224-9013-35e95e1b7721".into(),
-///     command: "werf converge".into(),
-///     attributes: Attributes { arch: "amd64".into(), os: "linux".into(), ..Attributes::default() },
-///     ..Context::default()
-/// };
+/// ```
+/// use telemetry_core::Context;
+///
+/// let mut context = Context::example("acme deploy");
+/// context.attributes.ci = true;
+/// context.attributes.ci_name = Some("github-actions".into());
 /// assert!(Context::is_execution_id(&context.execution_id));
 /// assert!(Context::is_project_id(&context.project_id)); // "" when not detected
 /// ```
@@ -35,6 +34,35 @@ pub struct Context {
 }
 
 impl Context {
+    /// A fixed, valid context for documented examples: the `executionID` of werf's published
+    /// examples, no user or project ID, `command`, and a Linux amd64 machine outside CI running
+    /// version `1.0.0`.
+    ///
+    /// ```
+    /// use telemetry_core::Context;
+    ///
+    /// let context = Context::example("acme deploy");
+    /// assert!(Context::is_execution_id(&context.execution_id));
+    /// assert_eq!(context.command, "acme deploy");
+    /// ```
+    pub fn example(command: &str) -> Self {
+        Context {
+            execution_id: "2f75d020-684e-4224-9013-35e95e1b7721".into(),
+            user_id: String::new(),
+            project_id: String::new(),
+            command: command.into(),
+            attributes: Attributes {
+                arch: "amd64".into(),
+                os: "linux".into(),
+                group_channel: None,
+                version: "1.0.0".into(),
+                ci: false,
+                ci_name: None,
+                extra: BTreeMap::new(),
+            },
+        }
+    }
+
     /// JSON Schema `pattern` of `executionID`: a lowercase hyphenated UUID v4.
     pub const EXECUTION_ID_PATTERN: &'static str =
         "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$";
@@ -85,7 +113,6 @@ pub struct Attributes {
     pub os: String,
     /// The trdl group channel selected with `TRDL_USE_<PREFIX>_GROUP_CHANNEL`; absent when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
     pub group_channel: Option<String>,
     /// The tool's version; `dev` for development builds.
     pub version: String,
@@ -93,7 +120,6 @@ pub struct Attributes {
     pub ci: bool,
     /// The CI/CD system detected (`gitlab`, `github-actions`, ...); absent when none is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
     pub ci_name: Option<String>,
     /// Additional anonymous attributes from `<PREFIX>_TELEMETRY_EXTRA_ATTRIBUTE_*` variables.
     #[schemars(schema_with = "extra_schema")]

@@ -1,0 +1,9 @@
+//! The event model: the [`TelemetryEvent`](crate::TelemetryEvent) trait, the envelope that
+//! carries an event with its run's context, the fast encoder of envelopes, and the registry of
+//! every event a program links. Nothing here does I/O.
+
+pub(crate) mod context;
+pub(crate) mod encode;
+pub(crate) mod envelope;
+pub(crate) mod event;
+pub mod registry;
