@@ -57,7 +57,9 @@ pub use model::envelope::Envelope;
 pub use model::event::TelemetryEvent;
 pub use model::registry;
 pub use runtime::settings::{DecidedBy, Settings, Status};
-pub use runtime::{Telemetry, TelemetryBuilder, detect, environment, otlp, project_id, sink};
+pub use runtime::{
+    Telemetry, TelemetryBuilder, detect, environment, otlp, project_id, proxy, sink,
+};
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;
 

@@ -6,43 +6,14 @@
 
 #[path = "support/collector.rs"]
 mod collector;
+#[path = "support/demo.rs"]
+mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use collector::{Behaviour, Collector, UNRESOLVABLE_ENDPOINT, refused_endpoint};
-use serde_json::Value;
-
-/// The demo's binary: `cargo test` builds the package's examples next to its tests.
-fn demo() -> PathBuf {
-    let test = std::env::current_exe().expect("the test's own path");
-    let profile = test
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile
-        .join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
-}
-
-/// Runs the demo with exactly `vars` as its environment.
-fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    Command::new(demo())
-        .args(args)
-        .env_clear()
-        .envs(vars.iter().copied())
-        .output()
-        .expect("the demo runs")
-}
-
-fn log_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("the log file exists")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
-        .collect()
-}
+use support::{demo, log_lines, run};
 
 #[test]
 fn telemetry_never_changes_what_the_program_prints_or_how_it_exits() {

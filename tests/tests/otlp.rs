@@ -288,8 +288,8 @@ fn every_failure_becomes_a_diagnostic_line_and_nothing_else() {
     let refused = refused_endpoint();
     for (endpoint, expected) in [
         (server_error.endpoint(), "HTTP 500"),
-        (garbage.endpoint(), "not sent to"),
-        (refused.clone(), "not sent to"),
+        (garbage.endpoint(), "not delivered to"),
+        (refused.clone(), "not delivered to"),
     ] {
         let lines = one_event_logged(&endpoint, &[]);
         let diagnostics: Vec<&Value> = lines
@@ -304,4 +304,47 @@ fn every_failure_becomes_a_diagnostic_line_and_nothing_else() {
             "{message}"
         );
     }
+}
+
+#[test]
+fn the_shutdown_deadline_leaves_its_diagnostic_every_time() {
+    let silent = Collector::start(Behaviour::Silent);
+    std::thread::scope(|scope| {
+        for _ in 0..10 {
+            scope.spawn(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let log = dir.path().join("telemetry.jsonl");
+                let telemetry = Telemetry::builder(Settings {
+                    shutdown_timeout: Duration::from_millis(1500),
+                    ..settings(&silent.endpoint())
+                })
+                .vars(vars(&[("WERF_TELEMETRY_LOG_FILE", log.to_str().unwrap())]))
+                .build();
+                telemetry.emit(CommandExited {
+                    exit_code: 0,
+                    duration_ms: 0,
+                });
+                telemetry.shutdown();
+                let lines = log_lines(&log);
+                let deadline: Vec<&Value> = lines
+                    .iter()
+                    .filter(|line| {
+                        line["diagnostic"] == "delivery"
+                            && line["message"]
+                                .as_str()
+                                .is_some_and(|m| m.contains("before the shutdown deadline"))
+                    })
+                    .collect();
+                assert_eq!(deadline.len(), 1, "{lines:?}");
+                assert_eq!(
+                    deadline[0]["message"],
+                    format!(
+                        "1 event(s) not delivered to {} before the shutdown deadline: the \
+                         collector did not answer in time",
+                        silent.endpoint()
+                    )
+                );
+            });
+        }
+    });
 }

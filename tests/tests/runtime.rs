@@ -73,13 +73,13 @@ fn every_event_line_of_the_log_file_validates_against_the_stream_schema() {
     let stream = jsonschema::draft202012::new(&stream).unwrap();
     let lines = lines(&log);
     assert_eq!(lines.len(), 7);
-    let context = telemetry.context().unwrap();
+    let execution_id = telemetry.execution_id().unwrap();
     for line in &lines {
         assert!(!is_diagnostic(line));
         stream
             .validate(line)
             .unwrap_or_else(|error| panic!("{line}: {error}"));
-        assert_eq!(line["executionID"], context.execution_id.as_str());
+        assert_eq!(line["executionID"], execution_id);
         assert_eq!(line["attributes"]["ciName"], "gitlab");
         assert_eq!(line["command"], "validated build");
     }
@@ -124,7 +124,7 @@ fn disabled_telemetry_is_a_null_object() {
             value: "1".into()
         }
     );
-    assert!(telemetry.context().is_none(), "no context is computed");
+    assert!(telemetry.execution_id().is_none(), "no context is computed");
     #[cfg(target_os = "linux")]
     assert!(
         !thread_names()
@@ -227,8 +227,10 @@ fn independent_writers_of_one_log_file_never_interleave_lines() {
         for writer in 0..6 {
             let log = &log;
             scope.spawn(move || {
+                // A deadline no busy machine reaches: this tests interleaving, not speed.
                 let telemetry = Telemetry::builder(Settings {
                     queue_capacity: 1000,
+                    shutdown_timeout: Duration::from_mins(2),
                     ..settings("writers")
                 })
                 .vars(vars(&[("MYTOOL_TELEMETRY_LOG_FILE", log)]))

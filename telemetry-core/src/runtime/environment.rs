@@ -70,8 +70,9 @@ pub const LOG_FILE: EnvVar = EnvVar {
     name: "{PREFIX}_TELEMETRY_LOG_FILE",
     purpose: "Path of a file to append every event to, one JSON document per line, exactly as \
               it is sent; lines about delivery problems carry a `diagnostic` key instead. The \
-              file is created with mode 0600. A path that cannot be written changes nothing for \
-              the command.",
+              file is created readable by its owner only (mode 0600), an existing one that others \
+              can read is made so, and a symlink is never followed. A path that cannot be \
+              written changes nothing for the command.",
 };
 
 /// Additional anonymous attributes.

@@ -1,36 +1,55 @@
-//! The runtime a host program links: [`Telemetry`] reads the environment once, then hands each
-//! event to a background thread that serialises it and gives it to the sinks (the log file, the
-//! transport). The host program's thread never waits beyond a bounded queue, and at exit never
-//! waits beyond the shutdown deadline.
+//! The runtime a host program links. [`Telemetry`] reads the environment once; everything that
+//! touches the file system or the network (detecting the project, the log file, the transport)
+//! happens on background threads. The host program's thread never waits beyond a bounded queue,
+//! and at exit never waits beyond the shutdown deadline.
+//!
+//! The threads: the worker ([`worker`]) detects the run's context, serialises each event and
+//! hands it to the sinks; the log file has a thread of its own ([`log_file`]), and so does the
+//! OTLP transport ([`otlp`]), so that neither can hold up the other.
+
+// Telemetry runs inside someone else's program: nothing here may panic.
+#![deny(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::arithmetic_side_effects
+)]
 
 pub mod detect;
+mod diagnostics;
 pub mod environment;
+mod fs;
+mod git;
+mod log_file;
 pub mod otlp;
 pub mod project_id;
+pub mod proxy;
 pub(crate) mod settings;
 pub mod sink;
+mod worker;
 
 use std::ffi::OsString;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use self::otlp::{OtlpConfig, OtlpSink};
 use self::settings::{Environment, Settings, Status};
-use self::sink::{EncodedEvent, LogFile, Sink, SinkError};
+use self::sink::Sink;
 use crate::{Attributes, Context, EnvelopeEncoder, TelemetryEvent};
-
-/// How long the background thread waits for more events before a batching sink sends.
-const IDLE: Duration = Duration::from_millis(5);
 
 /// What shutdown leaves of its budget for what follows it: the wake-up after the deadline, and
 /// the threads and sockets it abandons being torn down with the process. Measured at about 1 ms.
 const EXIT_MARGIN: Duration = Duration::from_millis(2);
 
-/// How long one OTLP request may take while the program runs (werf gives each export 1.3 s).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most events that may wait for the background thread, whatever the settings say: the
+/// queue's slots are allocated up front.
+const MAX_QUEUE: usize = 1 << 16;
 
 /// The telemetry of one run of a host program.
 ///
@@ -70,7 +89,7 @@ pub struct Telemetry {
 /// The state of enabled telemetry.
 #[derive(Debug)]
 struct Active {
-    context: Context,
+    execution_id: String,
     queue: SyncSender<Message>,
     /// Whether events are still accepted: cleared by the first shutdown.
     open: AtomicBool,
@@ -81,13 +100,20 @@ struct Active {
     shutdown_budget: Duration,
 }
 
-/// What the host program's threads and the background thread share.
+/// What the host program's threads and the background threads share.
 #[derive(Debug, Default)]
-struct Shared {
+pub(crate) struct Shared {
     /// Events dropped because the queue was full, not yet reported.
     dropped: AtomicU64,
-    /// Set by shutdown: when the background thread must be done.
+    /// Set by shutdown: when the background threads must be done.
     deadline: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    /// The shutdown deadline, once shutdown has begun.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 enum Message {
@@ -153,14 +179,16 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Delivers events to `sink` too.
+    /// Delivers events to `sink` too. A sink runs on the background thread and should be quick:
+    /// while it works, the others wait.
     pub fn sink(mut self, sink: impl Sink + 'static) -> Self {
         self.sinks.push(Box::new(sink));
         self
     }
 
-    /// Decides whether telemetry is on and, when it is, detects the context and starts the
-    /// background thread.
+    /// Decides whether telemetry is on and, when it is, starts the background thread. The
+    /// calling thread only reads the environment: detecting the project and opening files
+    /// happen on the background thread.
     pub fn build(self) -> Telemetry {
         let started = Instant::now();
         let TelemetryBuilder {
@@ -177,37 +205,29 @@ impl TelemetryBuilder {
             };
         }
         let mut config = settings::read(&settings, &env);
-        let context = detect_context(&settings, &mut config);
-        let otlp = config.endpoint.take().map(|endpoint| OtlpConfig {
-            proxy: otlp::proxy_for(&endpoint, |name| env.get(name)),
-            endpoint,
-            service_name: settings.tool_name.clone(),
-            span_name: settings.span_name.clone(),
-            request_timeout: REQUEST_TIMEOUT,
-        });
-        let (queue, inbox) = mpsc::sync_channel(settings.queue_capacity.max(1));
+        let context = context_without_project(&settings, &mut config);
+        let execution_id = context.execution_id.clone();
+        let capacity = settings.queue_capacity.clamp(1, MAX_QUEUE);
+        let (queue, inbox) = mpsc::sync_channel(capacity);
         let (done_signal, done) = mpsc::channel();
         let shared = Arc::new(Shared::default());
-        let worker = Worker {
+        let worker = worker::Worker::new(worker::Setup {
             inbox,
             shared: Arc::clone(&shared),
-            encoder: EnvelopeEncoder::new(&context),
-            context: context.clone(),
-            log_file_path: config.log_file.take(),
-            otlp,
-            log: None,
-            sinks: Vec::new(),
-            pending: false,
-            buffer: Vec::with_capacity(1024),
-            warnings: std::mem::take(&mut config.warnings),
+            context,
+            settings: &settings,
+            config,
+            env,
+            sinks,
+            capacity,
             done: done_signal,
-        };
+        });
         let spawned = std::thread::Builder::new()
             .name(format!("{}-telemetry", settings.tool_name))
-            .spawn(move || worker.run(sinks));
+            .spawn(move || worker.run());
         // Without its thread, telemetry stays off rather than disturb the host program.
         let active = spawned.ok().map(|_detached| Active {
-            context,
+            execution_id,
             queue,
             open: AtomicBool::new(true),
             shared,
@@ -223,8 +243,8 @@ impl TelemetryBuilder {
     }
 }
 
-/// The run's context: everything the events of this run share.
-fn detect_context(settings: &Settings, config: &mut settings::Config) -> Context {
+/// The run's context as far as the environment tells it; the worker adds the `projectID`.
+fn context_without_project(settings: &Settings, config: &mut settings::Config) -> Context {
     let user_id = if Context::is_user_id(&settings.user_id) {
         settings.user_id.clone()
     } else {
@@ -233,16 +253,10 @@ fn detect_context(settings: &Settings, config: &mut settings::Config) -> Context
             .push("the program's user ID does not look anonymous and was not sent".into());
         String::new()
     };
-    let project_dir = settings
-        .project_dir
-        .clone()
-        .or_else(|| std::env::current_dir().ok());
     Context {
         execution_id: detect::execution_id(),
         user_id,
-        project_id: project_dir
-            .map(|dir| project_id::detect(&dir))
-            .unwrap_or_default(),
+        project_id: String::new(),
         command: settings.command.clone(),
         attributes: Attributes {
             arch: detect::arch().to_owned(),
@@ -287,9 +301,11 @@ impl Telemetry {
         &self.status
     }
 
-    /// The run's context, when telemetry is on.
-    pub fn context(&self) -> Option<&Context> {
-        self.active.as_ref().map(|active| &active.context)
+    /// The run's `executionID`, when telemetry is on.
+    pub fn execution_id(&self) -> Option<&str> {
+        self.active
+            .as_ref()
+            .map(|active| active.execution_id.as_str())
     }
 
     /// Sends `event`, timestamped now.
@@ -304,7 +320,7 @@ impl Telemetry {
         }
     }
 
-    /// Delivers what is queued and stops the background thread, waiting at most the shutdown
+    /// Delivers what is queued and stops the background threads, waiting at most the shutdown
     /// deadline ([`Settings::shutdown_timeout`], less what starting took). Later calls, and later
     /// events, do nothing.
     /// Also called on drop.
@@ -339,7 +355,7 @@ impl Active {
         if !self.open.swap(false, Ordering::AcqRel) {
             return;
         }
-        let deadline = Instant::now() + self.shutdown_budget;
+        let deadline = deadline_after(self.shutdown_budget);
         *self
             .shared
             .deadline
@@ -359,172 +375,19 @@ impl Active {
     }
 }
 
-/// Calls `call` on every sink (each gets its turn whatever the others do); returns what failed.
-fn for_each_sink(
-    sinks: &mut [Box<dyn Sink>],
-    mut call: impl FnMut(&mut dyn Sink) -> Result<(), SinkError>,
-) -> Vec<SinkError> {
-    sinks
-        .iter_mut()
-        .filter_map(|sink| call(sink.as_mut()).err())
-        .collect()
+/// `budget` from now; far in the future when that is past what `Instant` holds.
+fn deadline_after(budget: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(budget)
+        .or_else(|| now.checked_add(Duration::from_hours(8_760)))
+        .unwrap_or(now)
 }
 
 /// Milliseconds since the Unix epoch; 0 for a clock set before 1970.
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |since| {
             u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
         })
-}
-
-/// The background thread.
-struct Worker {
-    inbox: Receiver<Message>,
-    shared: Arc<Shared>,
-    encoder: EnvelopeEncoder,
-    context: Context,
-    /// Opened on this thread, so that a slow file system never delays the host program.
-    log_file_path: Option<std::path::PathBuf>,
-    /// The transport, set up on this thread too.
-    otlp: Option<OtlpConfig>,
-    /// Where diagnostics go.
-    log: Option<LogFile>,
-    sinks: Vec<Box<dyn Sink>>,
-    /// Whether a sink may hold events that an idle moment should send.
-    pending: bool,
-    buffer: Vec<u8>,
-    warnings: Vec<String>,
-    done: mpsc::Sender<()>,
-}
-
-impl Worker {
-    fn run(mut self, mut extra_sinks: Vec<Box<dyn Sink>>) {
-        if let Some(path) = self.log_file_path.take() {
-            // An unwritable path changes nothing for the host program: no log file, that is all.
-            if let Ok(log) = LogFile::open(&path) {
-                self.sinks.push(Box::new(log.clone()));
-                self.log = Some(log);
-            }
-        }
-        if let Some(otlp) = self.otlp.take() {
-            match OtlpSink::new(otlp) {
-                Ok(transport) => self.sinks.push(Box::new(transport)),
-                Err(error) => self.warnings.push(error.message),
-            }
-        }
-        self.sinks.append(&mut extra_sinks);
-        for warning in std::mem::take(&mut self.warnings) {
-            self.diagnostic("configuration", &warning);
-        }
-        loop {
-            if let Some(deadline) = self.deadline() {
-                return self.finish(deadline);
-            }
-            let message = if self.pending {
-                self.inbox.recv_timeout(IDLE)
-            } else {
-                self.inbox
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected)
-            };
-            match message {
-                Ok(Message::Event(ts, event)) => self.deliver(ts, &*event),
-                Ok(Message::Wake) => {}
-                Err(RecvTimeoutError::Timeout) => self.idle(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    // Every sender is gone without the deadline in sight (not expected: dropping
-                    // the handle shuts down first): finish within the default budget.
-                    return self.finish(Instant::now() + Duration::from_millis(250));
-                }
-            }
-        }
-    }
-
-    fn deadline(&self) -> Option<Instant> {
-        *self
-            .shared
-            .deadline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn deliver(&mut self, ts: u64, event: &dyn Pending) {
-        self.buffer.clear();
-        let (event_type, schema_version) = (event.event_type(), event.schema_version());
-        let range = match event.encode(&self.encoder, ts, &mut self.buffer) {
-            Ok(range) => range,
-            Err(error) => {
-                let message = format!("{event_type} v{schema_version} did not serialise: {error}");
-                return self.diagnostic("serialization", &message);
-            }
-        };
-        // serde_json writes UTF-8; the check is cheap next to the serialisation.
-        let Ok(envelope) = std::str::from_utf8(&self.buffer) else {
-            return;
-        };
-        let encoded = EncodedEvent {
-            ts,
-            event_type,
-            schema_version,
-            context: &self.context,
-            attributes_json: self.encoder.attributes_json(),
-            event_data_json: envelope.get(range).unwrap_or_default(),
-            envelope_json: envelope,
-        };
-        let errors = for_each_sink(&mut self.sinks, |sink| sink.deliver(&encoded));
-        self.report_delivery(errors);
-        self.pending = true;
-    }
-
-    fn idle(&mut self) {
-        self.pending = false;
-        let errors = for_each_sink(&mut self.sinks, |sink| sink.idle());
-        self.report_delivery(errors);
-        self.report_dropped();
-    }
-
-    /// Delivers what is still queued, then flushes the sinks, all before `deadline`.
-    fn finish(mut self, deadline: Instant) {
-        let mut undelivered = 0_u64;
-        while let Ok(message) = self.inbox.try_recv() {
-            if let Message::Event(ts, event) = message {
-                if Instant::now() < deadline {
-                    self.deliver(ts, &*event);
-                } else {
-                    undelivered += 1;
-                }
-            }
-        }
-        self.shared
-            .dropped
-            .fetch_add(undelivered, Ordering::Relaxed);
-        self.report_dropped();
-        let errors = for_each_sink(&mut self.sinks, |sink| sink.flush(deadline));
-        self.report_delivery(errors);
-        let _ = self.done.send(());
-    }
-
-    fn report_delivery(&self, errors: Vec<SinkError>) {
-        for error in errors {
-            self.diagnostic("delivery", &error.message);
-        }
-    }
-
-    fn report_dropped(&mut self) {
-        let dropped = self.shared.dropped.swap(0, Ordering::Relaxed);
-        if dropped > 0 {
-            let message = format!(
-                "{dropped} event(s) dropped: the queue was full or the shutdown deadline passed"
-            );
-            self.diagnostic("dropped", &message);
-        }
-    }
-
-    fn diagnostic(&self, kind: &str, message: &str) {
-        if let Some(log) = &self.log {
-            let _ = log.diagnostic(kind, message, now_ms(), &self.context.execution_id);
-        }
-    }
 }

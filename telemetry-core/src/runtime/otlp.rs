@@ -7,9 +7,12 @@
 //! Unlike werf's exporter, it never costs the host program more than the shutdown deadline:
 //! requests go out from a thread of its own, events emitted close together share one request,
 //! nothing is retried, and at shutdown the last request gets whatever time the deadline leaves.
-//! Ambient `OTEL_*` variables change nothing. Every failure becomes a diagnostic.
+//! Ambient `OTEL_*` variables change nothing, and neither does anything else in the environment
+//! but what [`proxy::route`](super::proxy::route) decided from it. Every failure becomes a
+//! diagnostic, with any user name and password of a URL left out.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,6 +23,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::SpanKind};
 use prost::Message as _;
 
+use super::proxy::{self, Route};
 use super::sink::{EncodedEvent, Sink, SinkError};
 
 /// Most spans in one request; more are sent in another.
@@ -34,8 +38,8 @@ pub struct OtlpConfig {
     pub service_name: String,
     /// The name of every span and of the instrumentation scope: `telemetry.werf.io` for werf.
     pub span_name: String,
-    /// The proxy to send through, if any (see [`proxy_for`]).
-    pub proxy: Option<String>,
+    /// How requests go out: directly, through a proxy, or not at all (see [`proxy::route`]).
+    pub route: Route,
     /// How long one request may take while the program runs; at shutdown, the deadline decides.
     pub request_timeout: Duration,
 }
@@ -45,10 +49,14 @@ pub struct OtlpConfig {
 pub struct OtlpSink {
     span_name: String,
     service_name: String,
+    /// The endpoint as diagnostics show it.
+    shown_endpoint: String,
     pending: Vec<Span>,
     jobs: mpsc::Sender<Job>,
     /// Failures of requests already made, reported at the next chance.
     failures: Arc<Failures>,
+    /// Spans handed to the sender thread and not yet sent or given up.
+    in_flight: Arc<AtomicUsize>,
 }
 
 /// Failures of requests, recorded by the sender thread and reported by the sink.
@@ -90,15 +98,22 @@ impl OtlpSink {
     ///
     /// # Errors
     ///
-    /// When the endpoint is not a URL, or is plain `http://` to a host that is not loopback:
-    /// telemetry is never sent in the clear over a network.
+    /// When the endpoint is not a URL, or is plain `http://` to a host that is not loopback
+    /// (telemetry is never sent in the clear over a network), or the proxy setting cannot be
+    /// honoured.
     pub fn new(config: OtlpConfig) -> Result<Self, SinkError> {
         check_endpoint(&config.endpoint)?;
+        if let Route::Refused(why) = &config.route {
+            return Err(SinkError::new(why.clone()));
+        }
         let failures = Arc::new(Failures::default());
+        let in_flight = Arc::new(AtomicUsize::new(0));
         let (jobs, inbox) = mpsc::channel();
         let sender = Sender {
+            shown_endpoint: proxy::redact(&config.endpoint),
             config: config.clone(),
             failures: Arc::clone(&failures),
+            in_flight: Arc::clone(&in_flight),
         };
         std::thread::Builder::new()
             .name("telemetry-otlp".into())
@@ -107,11 +122,13 @@ impl OtlpSink {
                 SinkError::new(format!("could not start the sender thread: {error}"))
             })?;
         Ok(OtlpSink {
+            shown_endpoint: proxy::redact(&config.endpoint),
             span_name: config.span_name,
             service_name: config.service_name,
             pending: Vec::new(),
             jobs,
             failures,
+            in_flight,
         })
     }
 
@@ -124,17 +141,18 @@ impl OtlpSink {
         } else {
             self.request(spans).encode_to_vec()
         };
-        if (count > 0 || done.is_some())
-            && self
-                .jobs
-                .send(Job {
-                    body,
-                    spans: count,
-                    deadline,
-                    done,
-                })
-                .is_err()
-        {
+        if count == 0 && done.is_none() {
+            return;
+        }
+        self.in_flight.fetch_add(count, Ordering::AcqRel);
+        let job = Job {
+            body,
+            spans: count,
+            deadline,
+            done,
+        };
+        if self.jobs.send(job).is_err() {
+            self.in_flight.fetch_sub(count, Ordering::AcqRel);
             self.failures.record(format!(
                 "{count} event(s) not sent: the sender thread is gone"
             ));
@@ -183,8 +201,12 @@ impl Sink for OtlpSink {
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .is_err()
         {
-            self.failures
-                .record("the collector did not answer before the shutdown deadline".into());
+            let unsent = self.in_flight.load(Ordering::Acquire);
+            self.failures.record(format!(
+                "{unsent} event(s) not delivered to {} before the shutdown deadline: the \
+                 collector did not answer in time",
+                self.shown_endpoint
+            ));
         }
         self.failures.take()
     }
@@ -238,50 +260,65 @@ fn attribute(key: &str, value: any_value::Value) -> KeyValue {
 /// The sender thread: one request at a time, never retried.
 struct Sender {
     config: OtlpConfig,
+    /// The endpoint as diagnostics show it.
+    shown_endpoint: String,
     failures: Arc<Failures>,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Sender {
     fn run(self, inbox: &mpsc::Receiver<Job>) {
-        // Built here, not in the host program's thread: setting up TLS takes a moment.
-        let mut agent_config = ureq::Agent::config_builder()
+        // Built here, not in the host program's thread: setting up TLS takes a moment. The proxy
+        // is always set, `None` included: ureq would otherwise read the environment itself.
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .user_agent(concat!("telemetry-core/", env!("CARGO_PKG_VERSION")));
-        if let Some(proxy) = self.config.proxy.as_deref() {
-            match ureq::Proxy::new(proxy) {
-                Ok(proxy) => agent_config = agent_config.proxy(Some(proxy)),
-                Err(error) => self.failures.record(format!(
-                    "the proxy {proxy} is not usable ({error}); sending directly"
-                )),
-            }
-        }
+            .user_agent(concat!("telemetry-core/", env!("CARGO_PKG_VERSION")))
+            .proxy(self.proxy());
         let agent = ureq::Agent::new_with_config(agent_config.build());
         while let Ok(job) = inbox.recv() {
             if job.spans > 0 {
                 self.send(&agent, &job);
             }
+            self.in_flight.fetch_sub(job.spans, Ordering::AcqRel);
             if let Some(done) = job.done {
                 let _ = done.send(());
             }
         }
     }
 
+    /// The proxy the route names. SOCKS5 hands the host name to the proxy, as Go does.
+    fn proxy(&self) -> Option<ureq::Proxy> {
+        let Route::Proxy(proxy) = &self.config.route else {
+            return None;
+        };
+        let url = match proxy.url().split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("socks5") => {
+                format!("socks5h://{rest}")
+            }
+            _ => proxy.url().to_owned(),
+        };
+        // `proxy::route` checked that the URL parses.
+        ureq::Proxy::new(&url).ok()
+    }
+
     fn send(&self, agent: &ureq::Agent, job: &Job) {
-        let timeout = job
-            .deadline
-            .map_or(self.config.request_timeout, |deadline| {
-                deadline.saturating_duration_since(Instant::now())
-            });
-        let endpoint = &self.config.endpoint;
+        let endpoint = &self.shown_endpoint;
+        let (timeout, when) = match job.deadline {
+            Some(deadline) => (
+                deadline.saturating_duration_since(Instant::now()),
+                " before the shutdown deadline",
+            ),
+            None => (self.config.request_timeout, ""),
+        };
         if timeout.is_zero() {
             return self.failures.record(format!(
-                "{} event(s) not sent to {endpoint}: no time left before the deadline",
+                "{} event(s) not delivered to {endpoint}{when}: no time was left",
                 job.spans
             ));
         }
         let response = agent
-            .post(endpoint)
+            .post(&self.config.endpoint)
             .config()
             .timeout_global(Some(timeout))
             .build()
@@ -301,29 +338,64 @@ impl Sender {
                 job.spans,
                 response.status()
             )),
-            Err(error) => self.failures.record(format!(
-                "{} event(s) not sent to {endpoint}: {error}",
-                job.spans
-            )),
+            Err(error) => {
+                let when = if matches!(error, ureq::Error::Timeout(_)) {
+                    when
+                } else {
+                    ""
+                };
+                self.failures.record(format!(
+                    "{} event(s) not delivered to {endpoint}{when}: {}",
+                    job.spans,
+                    self.without_secrets(&error.to_string())
+                ));
+            }
         }
+    }
+
+    /// `text` without the user names and passwords of the endpoint's and the proxy's URLs.
+    fn without_secrets(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        let proxy_url = match &self.config.route {
+            Route::Proxy(proxy) => Some(proxy.url()),
+            Route::Direct | Route::Refused(_) => None,
+        };
+        for url in [Some(self.config.endpoint.as_str()), proxy_url]
+            .into_iter()
+            .flatten()
+        {
+            if url != proxy::redact(url) {
+                text = text.replace(url, &proxy::redact(url));
+                if let Some(credentials) = url
+                    .split_once("://")
+                    .map_or(url, |(_, rest)| rest)
+                    .split_once('@')
+                    .map(|(credentials, _)| credentials)
+                {
+                    text = text.replace(credentials, "***");
+                }
+            }
+        }
+        text
     }
 }
 
 /// `https://` anywhere, `http://` only to a loopback host.
 fn check_endpoint(endpoint: &str) -> Result<(), SinkError> {
+    let shown = proxy::redact(endpoint);
     let uri: ureq::http::Uri = endpoint.parse().map_err(|error| {
         SinkError::new(format!(
-            "the endpoint {endpoint} is not a URL ({error}); nothing is sent"
+            "the endpoint {shown} is not a URL ({error}); nothing is sent"
         ))
     })?;
     match (uri.scheme_str(), uri.host()) {
         (Some("https"), Some(_)) => Ok(()),
         (Some("http"), Some(host)) if is_loopback(host) => Ok(()),
         (Some("http"), Some(_)) => Err(SinkError::new(format!(
-            "the endpoint {endpoint} is plain http:// to a host that is not loopback; nothing is sent (use https://)"
+            "the endpoint {shown} is plain http:// to a host that is not loopback; nothing is sent (use https://)"
         ))),
         _ => Err(SinkError::new(format!(
-            "the endpoint {endpoint} is not an http(s) URL; nothing is sent"
+            "the endpoint {shown} is not an http(s) URL; nothing is sent"
         ))),
     }
 }
@@ -335,86 +407,9 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The proxy for `endpoint`, from the standard variables as Go (and so werf) reads them:
-/// `HTTPS_PROXY` for `https://` endpoints and `HTTP_PROXY` for `http://` ones (upper case
-/// first), except for hosts that `NO_PROXY` lists (`*`, names and their subdomains, IP addresses
-/// and CIDR ranges) and loopback hosts, which are never proxied. `var` reads a variable.
-pub fn proxy_for<'a>(endpoint: &str, var: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
-    let uri: ureq::http::Uri = endpoint.parse().ok()?;
-    let host = uri
-        .host()?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
-    if is_loopback(&host) {
-        return None;
-    }
-    let non_empty = |names: [&str; 2]| {
-        names
-            .into_iter()
-            .find_map(|name| var(name).filter(|value| !value.is_empty()))
-    };
-    let proxy = match uri.scheme_str()? {
-        "https" => non_empty(["HTTPS_PROXY", "https_proxy"]),
-        "http" => non_empty(["HTTP_PROXY", "http_proxy"]),
-        _ => None,
-    }?;
-    let no_proxy = non_empty(["NO_PROXY", "no_proxy"]).unwrap_or_default();
-    let bypass = no_proxy
-        .split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .any(|entry| no_proxy_matches(entry, &host));
-    (!bypass).then(|| proxy.to_owned())
-}
-
-fn no_proxy_matches(entry: &str, host: &str) -> bool {
-    if entry == "*" {
-        return true;
-    }
-    if let Some((network, prefix)) = entry.split_once('/') {
-        return match (
-            network.parse::<IpAddr>(),
-            prefix.parse::<u32>(),
-            host.parse::<IpAddr>(),
-        ) {
-            (Ok(network), Ok(prefix), Ok(address)) => in_network(address, network, prefix),
-            _ => false,
-        };
-    }
-    // A port in the entry is ignored: the endpoint's host decides.
-    let entry = match entry.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') => {
-            name
-        }
-        _ => entry,
-    };
-    let entry = entry
-        .trim_start_matches("*.")
-        .trim_start_matches('.')
-        .to_ascii_lowercase();
-    host == entry || host.ends_with(&format!(".{entry}"))
-}
-
-fn in_network(address: IpAddr, network: IpAddr, prefix: u32) -> bool {
-    match (address, network) {
-        (IpAddr::V4(address), IpAddr::V4(network)) if prefix <= 32 => {
-            let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
-            u32::from(address) & mask == u32::from(network) & mask
-        }
-        (IpAddr::V6(address), IpAddr::V6(network)) if prefix <= 128 => {
-            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-            u128::from(address) & mask == u128::from(network) & mask
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use super::{check_endpoint, proxy_for};
+    use super::check_endpoint;
 
     #[test]
     fn https_anywhere_plain_http_on_loopback_only() {
@@ -443,97 +438,6 @@ mod tests {
                 .message,
             "the endpoint http://telemetry.werf.io/v1/traces is plain http:// to a host that is not \
              loopback; nothing is sent (use https://)"
-        );
-    }
-
-    fn proxy(endpoint: &str, vars: &[(&str, &str)]) -> Option<String> {
-        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
-        proxy_for(endpoint, |name| vars.get(name).copied())
-    }
-
-    #[test]
-    fn proxies_follow_gos_rules() {
-        let https = "https://telemetry.werf.io/v1/traces";
-        assert_eq!(proxy(https, &[]), None);
-        assert_eq!(
-            proxy(https, &[("HTTPS_PROXY", "http://proxy:3128")]).as_deref(),
-            Some("http://proxy:3128")
-        );
-        assert_eq!(
-            proxy(https, &[("https_proxy", "http://lower:3128")]).as_deref(),
-            Some("http://lower:3128")
-        );
-        assert_eq!(
-            proxy(
-                https,
-                &[
-                    ("HTTPS_PROXY", "http://upper:3128"),
-                    ("https_proxy", "http://lower:3128")
-                ]
-            )
-            .as_deref(),
-            Some("http://upper:3128")
-        );
-        // HTTP_PROXY is for http:// endpoints; ALL_PROXY is not read, as in Go.
-        assert_eq!(
-            proxy(
-                https,
-                &[
-                    ("HTTP_PROXY", "http://proxy:3128"),
-                    ("ALL_PROXY", "http://all:1")
-                ]
-            ),
-            None
-        );
-        for no_proxy in [
-            "*",
-            "werf.io",
-            ".werf.io",
-            "*.werf.io",
-            "telemetry.werf.io",
-            "example.com, werf.io",
-            "werf.io:443",
-        ] {
-            assert_eq!(
-                proxy(
-                    https,
-                    &[("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", no_proxy)]
-                ),
-                None,
-                "{no_proxy}"
-            );
-        }
-        assert!(
-            proxy(
-                https,
-                &[
-                    ("HTTPS_PROXY", "http://proxy:3128"),
-                    ("NO_PROXY", "rf.io,other")
-                ]
-            )
-            .is_some()
-        );
-        assert_eq!(
-            proxy(
-                "https://10.1.2.3/v1/traces",
-                &[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "10.0.0.0/8")]
-            ),
-            None
-        );
-        assert!(
-            proxy(
-                "https://11.1.2.3/v1/traces",
-                &[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "10.0.0.0/8")]
-            )
-            .is_some()
-        );
-        // Loopback is never proxied.
-        assert_eq!(
-            proxy(
-                "http://127.0.0.1:4318/v1/traces",
-                &[("HTTP_PROXY", "http://proxy:3128")]
-            ),
-            None
         );
     }
 }

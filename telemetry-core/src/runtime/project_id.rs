@@ -16,45 +16,37 @@
 //! );
 //! ```
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::git;
+
 /// The projectID of the git repository that contains `dir`: `""` when `dir` is not in a git
-/// repository or the origin URL cannot be parsed, the hash of `":::"` when there is no origin.
+/// repository, when git would not trust the repository (another user owns it and
+/// `safe.directory` does not list it: else another local user would choose your projectID), or
+/// when the origin URL cannot be parsed; the hash of `":::"` when there is no origin.
 ///
-/// Reads the repository's own `config` (the common directory's, for a linked worktree), found
-/// the way git finds it, `.git` files included; never runs a subprocess.
+/// The repository is found the way git finds it, `.git` files and linked worktrees included,
+/// and its configuration read with its includes; never with a subprocess, and every read is of
+/// a small regular file (a FIFO, a device or a huge file is not read). Variables (`HOME`,
+/// `SUDO_UID`, `GIT_CONFIG_GLOBAL`, ...) come from the process environment.
 pub fn detect(dir: &Path) -> String {
-    let Some(config) = repository_config(dir) else {
+    detect_in(dir, &|name| std::env::var_os(name))
+}
+
+/// [`detect`], reading variables with `env`.
+pub(crate) fn detect_in(dir: &Path, env: git::Env<'_>) -> String {
+    let Some(repository) = git::discover(dir) else {
         return String::new();
     };
+    if !git::is_trusted(&repository, env) {
+        return String::new();
+    }
     // No origin, or no readable config: werf hashes an empty URL.
-    let origin = origin_url(&config).unwrap_or_default();
+    let origin = git::origin_url(&repository, env).unwrap_or_default();
     from_origin_url(&origin).unwrap_or_default()
-}
-
-/// The path of the `config` file of the repository containing `dir`.
-fn repository_config(dir: &Path) -> Option<std::path::PathBuf> {
-    let (path, _trust) = gix_discover::upwards(dir).ok()?;
-    let (git_dir, _work_tree) = path.into_repository_and_work_tree_directories();
-    // A linked worktree's private git dir names the shared one in `commondir`.
-    let common_dir = match gix_discover::path::from_plain_file(&git_dir.join("commondir")) {
-        Some(Ok(common_dir)) => git_dir.join(common_dir),
-        Some(Err(_)) => return None,
-        None => git_dir,
-    };
-    Some(common_dir.join("config"))
-}
-
-/// The first URL of the `origin` remote, as go-git's `Remote("origin").Config().URLs[0]`.
-fn origin_url(config: &Path) -> Option<String> {
-    let file =
-        gix_config::File::from_path_no_includes(config.to_owned(), gix_config::Source::Local)
-            .ok()?;
-    let urls = file.strings("remote.origin.url")?;
-    let first = urls.into_iter().next()?;
-    String::from_utf8(first.into()).ok()
 }
 
 /// The projectID of an origin URL; `None` when go-git would not parse it.
@@ -71,10 +63,9 @@ pub fn from_origin_url(url: &str) -> Option<String> {
 /// Lowercase hex SHA-256.
 fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(digest.len() * 2);
+    let mut hex = String::with_capacity(64);
     for byte in digest {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+        let _ = write!(hex, "{byte:02x}");
     }
     hex
 }
@@ -98,21 +89,23 @@ fn has_scheme(url: &str) -> bool {
 /// matched with the regex engine's choices: the user group, then the port group, are tried
 /// present before absent.
 fn scp_like(url: &str) -> Option<(String, String)> {
-    let with_user = url.find('@').filter(|&at| at > 0).map(|at| &url[at + 1..]);
+    let with_user = url
+        .split_once('@')
+        .filter(|(user, _)| !user.is_empty())
+        .map(|(_, rest)| rest);
     with_user.into_iter().chain([url]).find_map(host_and_path)
 }
 
 fn host_and_path(rest: &str) -> Option<(String, String)> {
-    let colon = rest.find(':')?;
-    let host = &rest[..colon];
+    let (host, after) = rest.split_once(':')?;
     if host.is_empty() || host.chars().any(is_regex_space) {
         return None;
     }
-    let after = &rest[colon + 1..];
     let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-    let with_port = ((1..=5).contains(&digits)
-        && matches!(after.as_bytes().get(digits), Some(b'/' | b':')))
-    .then(|| &after[digits + 1..]);
+    let with_port = (1..=5)
+        .contains(&digits)
+        .then(|| after.get(digits..)?.strip_prefix(['/', ':']))
+        .flatten();
     with_port
         .into_iter()
         .chain([after])
@@ -132,12 +125,14 @@ fn is_scp_path(path: &str) -> bool {
         return false;
     }
     let rest = chars.as_str();
-    rest.char_indices().any(|(slash, c)| {
-        if c != '/' || rest[..slash].contains('\n') {
+    rest.match_indices('/').any(|(slash, _)| {
+        let Some((before, from_slash)) = rest.split_at_checked(slash) else {
             return false;
-        }
-        let mut after = rest[slash + 1..].chars();
-        after.next().is_some_and(|next| next != '\\') && !after.as_str().contains('\n')
+        };
+        let mut after = from_slash.strip_prefix('/').unwrap_or_default().chars();
+        !before.contains('\n')
+            && after.next().is_some_and(|next| next != '\\')
+            && !after.as_str().contains('\n')
     })
 }
 
@@ -211,17 +206,17 @@ fn valid_port(port: &str) -> Option<()> {
 
 /// Decodes `%XX` escapes; `None` for a malformed escape or a result that is not UTF-8.
 fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = text.get(index + 1..index + 3)?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
+    let mut decoded = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'%' {
+            let digit = |byte: Option<u8>| char::from(byte?).to_digit(16);
+            let value = digit(bytes.next())?
+                .checked_mul(16)?
+                .checked_add(digit(bytes.next())?)?;
+            decoded.push(u8::try_from(value).ok()?);
         } else {
-            decoded.push(bytes[index]);
-            index += 1;
+            decoded.push(byte);
         }
     }
     String::from_utf8(decoded).ok()

@@ -141,7 +141,8 @@ impl Environment {
         }
     }
 
-    fn raw(&self, name: &str) -> Option<&OsStr> {
+    /// A variable's value, if it is set.
+    pub(crate) fn raw(&self, name: &str) -> Option<&OsStr> {
         self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
     }
 

@@ -1,10 +1,8 @@
-//! Where serialised events go: the [`Sink`] trait, the JSON Lines [`LogFile`], and [`Memory`]
-//! for tests. Sinks run on the runtime's background thread, never on the host program's.
+//! Where serialised events go besides the log file and the transport: the [`Sink`] trait, and
+//! [`Memory`] for tests. Sinks run on the runtime's background thread, never on the host
+//! program's.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write as _};
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -80,77 +78,6 @@ pub trait Sink: Send {
     fn flush(&mut self, deadline: Instant) -> Result<(), SinkError> {
         let _ = deadline;
         Ok(())
-    }
-}
-
-/// The JSON Lines log file (`<PREFIX>_TELEMETRY_LOG_FILE`): every event's envelope exactly as it
-/// is delivered, one per line, and diagnostic lines (with a `"diagnostic"` key) about problems.
-///
-/// Created with mode 0600 (readable by its owner only). Each line is written with one `write`
-/// call under an exclusive lock, so lines of concurrent processes never interleave. Cloning
-/// shares the file.
-#[derive(Debug, Clone)]
-pub struct LogFile {
-    file: Arc<File>,
-}
-
-impl LogFile {
-    /// Opens `path` for appending, creating it (mode 0600) if needed.
-    ///
-    /// # Errors
-    ///
-    /// When the file cannot be opened or created.
-    pub fn open(path: &Path) -> io::Result<Self> {
-        let mut options = OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        Ok(LogFile {
-            file: Arc::new(options.open(path)?),
-        })
-    }
-
-    /// Appends `line` and a newline, in one write, under an exclusive lock.
-    ///
-    /// # Errors
-    ///
-    /// When the file cannot be locked or written.
-    pub fn write_line(&self, line: &[u8]) -> io::Result<()> {
-        let mut buffer = Vec::with_capacity(line.len() + 1);
-        buffer.extend_from_slice(line);
-        buffer.push(b'\n');
-        self.file.lock()?;
-        let written = (&*self.file).write_all(&buffer);
-        let unlocked = self.file.unlock();
-        written.and(unlocked)
-    }
-
-    /// Appends a diagnostic line: `{"diagnostic":kind,"message":...,"ts":...,"executionID":...}`.
-    ///
-    /// # Errors
-    ///
-    /// As [`write_line`](Self::write_line).
-    pub fn diagnostic(
-        &self,
-        kind: &str,
-        message: &str,
-        ts: u64,
-        execution_id: &str,
-    ) -> io::Result<()> {
-        let line = serde_json::json!({
-            "diagnostic": kind,
-            "message": message,
-            "ts": ts,
-            "executionID": execution_id,
-        });
-        self.write_line(line.to_string().as_bytes())
-    }
-}
-
-impl Sink for LogFile {
-    fn deliver(&mut self, event: &EncodedEvent<'_>) -> Result<(), SinkError> {
-        self.write_line(event.envelope_json.as_bytes())
-            .map_err(|error| SinkError::new(format!("writing the log file: {error}")))
     }
 }
 

@@ -1,0 +1,102 @@
+//! Diagnostics: the lines of the log file that say what went wrong, never the terminal. Each
+//! kind is written a few times, then counted, and the count written once at the end, so that a
+//! thousand malformed variables or a failing network cost a few lines, not a thousand.
+
+use std::collections::BTreeMap;
+
+/// How many diagnostics of one kind are written before the rest are only counted.
+pub(crate) const SHOWN_PER_KIND: usize = 5;
+
+/// The kinds of diagnostics, as the `diagnostic` key of a line says.
+pub(crate) mod kind {
+    /// The environment or the settings asked for something that cannot be done.
+    pub(crate) const CONFIGURATION: &str = "configuration";
+    /// Events could not be delivered (the network, the log file).
+    pub(crate) const DELIVERY: &str = "delivery";
+    /// Events were dropped: the queue was full, or the shutdown deadline passed.
+    pub(crate) const DROPPED: &str = "dropped";
+    /// An event did not serialise.
+    pub(crate) const SERIALIZATION: &str = "serialization";
+}
+
+/// Counts diagnostics by kind, and decides which are written.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    shown: BTreeMap<&'static str, usize>,
+    held_back: BTreeMap<&'static str, u64>,
+}
+
+impl Diagnostics {
+    /// Whether a diagnostic of `kind` is to be written; when not, it is counted.
+    pub(crate) fn admit(&mut self, kind: &'static str) -> bool {
+        let shown = self.shown.entry(kind).or_default();
+        if *shown < SHOWN_PER_KIND {
+            *shown = shown.saturating_add(1);
+            true
+        } else {
+            let held_back = self.held_back.entry(kind).or_default();
+            *held_back = held_back.saturating_add(1);
+            false
+        }
+    }
+
+    /// One line per kind for what was held back since the last call: `(kind, message)`.
+    pub(crate) fn summaries(&mut self) -> Vec<(&'static str, String)> {
+        std::mem::take(&mut self.held_back)
+            .into_iter()
+            .map(|(kind, count)| {
+                let message = format!(
+                    "{count} more {kind} diagnostic(s) like the {SHOWN_PER_KIND} above were not written"
+                );
+                (kind, message)
+            })
+            .collect()
+    }
+}
+
+/// A diagnostic line: `{"diagnostic":kind,"message":...,"ts":...,"executionID":...}`.
+pub(crate) fn line(kind: &str, message: &str, ts: u64, execution_id: &str) -> Vec<u8> {
+    let line = serde_json::json!({
+        "diagnostic": kind,
+        "message": message,
+        "ts": ts,
+        "executionID": execution_id,
+    });
+    line.to_string().into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Diagnostics, SHOWN_PER_KIND, kind, line};
+
+    #[test]
+    fn a_few_of_each_kind_then_one_count() {
+        let mut diagnostics = Diagnostics::default();
+        let admitted = (0..3000)
+            .filter(|_| diagnostics.admit(kind::CONFIGURATION))
+            .count();
+        assert_eq!(admitted, SHOWN_PER_KIND);
+        assert!(
+            diagnostics.admit(kind::DELIVERY),
+            "other kinds have their own count"
+        );
+        assert_eq!(
+            diagnostics.summaries(),
+            [(
+                kind::CONFIGURATION,
+                "2995 more configuration diagnostic(s) like the 5 above were not written"
+                    .to_owned()
+            )]
+        );
+        assert!(diagnostics.summaries().is_empty(), "counted once");
+    }
+
+    #[test]
+    fn lines_are_json_with_four_keys() {
+        let text = String::from_utf8(line("dropped", "3 \"events\"", 7, "id")).unwrap();
+        assert_eq!(
+            text,
+            r#"{"diagnostic":"dropped","executionID":"id","message":"3 \"events\"","ts":7}"#
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! The background thread: detects the rest of the run's context, serialises each event, and
+//! hands it to the log file's thread and to the sinks; at shutdown, delivers what is left and
+//! writes the last diagnostics before the deadline.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use super::diagnostics::{self, Diagnostics, kind};
+use super::log_file::LogWriter;
+use super::otlp::{OtlpConfig, OtlpSink};
+use super::settings::{self, Environment, Settings};
+use super::sink::{EncodedEvent, Sink, SinkError};
+use super::{Message, Pending, Shared, deadline_after, now_ms, project_id, proxy};
+use crate::{Context, EnvelopeEncoder};
+
+/// How long the background thread waits for more events before a batching sink sends.
+const IDLE: Duration = Duration::from_millis(5);
+
+/// How many lines may wait for the log file beyond the events that may wait for this thread.
+const LOG_ROOM: usize = 256;
+
+/// How long one OTLP request may take while the program runs (werf gives each export 1.3 s).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The budget when every handle is gone without a shutdown (not expected: dropping the handle
+/// shuts down first).
+const ORPHANED_BUDGET: Duration = Duration::from_millis(250);
+
+/// Of what is left of the shutdown budget when shutdown begins, the part kept to write the
+/// last diagnostics: sinks must be done with `1 - 1/RESERVE_PART` of it. So the line saying
+/// that the collector did not answer in time is written, every time, before the host returns.
+const RESERVE_PART: u32 = 5;
+
+/// What the host program's thread hands the worker.
+pub(super) struct Setup<'a> {
+    pub(super) inbox: Receiver<Message>,
+    pub(super) shared: Arc<Shared>,
+    /// The context, but for the `projectID`.
+    pub(super) context: Context,
+    pub(super) settings: &'a Settings,
+    pub(super) config: settings::Config,
+    pub(super) env: Environment,
+    pub(super) sinks: Vec<Box<dyn Sink>>,
+    /// How many events may wait: as many lines may wait for the log file.
+    pub(super) capacity: usize,
+    pub(super) done: mpsc::Sender<()>,
+}
+
+/// The background thread's state.
+pub(super) struct Worker {
+    inbox: Receiver<Message>,
+    shared: Arc<Shared>,
+    context: Context,
+    project_dir: Option<PathBuf>,
+    env: Environment,
+    log_path: Option<PathBuf>,
+    log: Option<LogWriter>,
+    capacity: usize,
+    /// Where the OTLP transport sends, if anywhere.
+    endpoint: Option<String>,
+    /// The resource's `service.name`.
+    tool_name: String,
+    /// The name of the spans and of their scope.
+    span_name: String,
+    sinks: Vec<Box<dyn Sink>>,
+    diagnostics: Diagnostics,
+    warnings: Vec<String>,
+    /// Whether a sink may hold events that an idle moment should send.
+    pending: bool,
+    buffer: Vec<u8>,
+    done: mpsc::Sender<()>,
+}
+
+impl Worker {
+    pub(super) fn new(setup: Setup<'_>) -> Self {
+        let Setup {
+            inbox,
+            shared,
+            context,
+            settings,
+            mut config,
+            env,
+            sinks,
+            capacity,
+            done,
+        } = setup;
+        Worker {
+            inbox,
+            shared,
+            context,
+            project_dir: settings.project_dir.clone(),
+            env,
+            log_path: config.log_file.take(),
+            log: None,
+            capacity,
+            endpoint: config.endpoint.take(),
+            tool_name: settings.tool_name.clone(),
+            span_name: settings.span_name.clone(),
+            sinks,
+            diagnostics: Diagnostics::default(),
+            warnings: std::mem::take(&mut config.warnings),
+            pending: false,
+            buffer: Vec::with_capacity(1024),
+            done,
+        }
+    }
+
+    pub(super) fn run(mut self) {
+        if let Some(path) = self.log_path.take() {
+            self.log = LogWriter::spawn(
+                path,
+                // Room for every queued event, and for the diagnostics about them.
+                self.capacity.saturating_add(LOG_ROOM),
+                self.context.execution_id.clone(),
+                Arc::clone(&self.shared),
+            );
+        }
+        for warning in std::mem::take(&mut self.warnings) {
+            self.diagnostic(kind::CONFIGURATION, &warning);
+        }
+        self.detect_project();
+        let encoder = EnvelopeEncoder::new(&self.context);
+        self.start_transport();
+        loop {
+            if let Some(deadline) = self.shared.deadline() {
+                return self.finish(&encoder, deadline);
+            }
+            let message = if self.pending {
+                self.inbox.recv_timeout(IDLE)
+            } else {
+                self.inbox
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match message {
+                Ok(Message::Event(ts, event)) => self.deliver(&encoder, ts, &*event),
+                Ok(Message::Wake) => {}
+                Err(RecvTimeoutError::Timeout) => self.idle(),
+                Err(RecvTimeoutError::Disconnected) => {
+                    return self.finish(&encoder, deadline_after(ORPHANED_BUDGET));
+                }
+            }
+        }
+    }
+
+    /// The `projectID`, from the project's directory (the current one, unless the settings name
+    /// one): file-system work, done here so that it never delays the host program.
+    fn detect_project(&mut self) {
+        let dir = self
+            .project_dir
+            .take()
+            .or_else(|| std::env::current_dir().ok());
+        if let Some(dir) = dir {
+            let env = &self.env;
+            self.context.project_id =
+                project_id::detect_in(&dir, &|name| env.raw(name).map(OsStr::to_owned));
+        }
+    }
+
+    /// The OTLP transport, its proxy decided from the environment the runtime started with.
+    fn start_transport(&mut self) {
+        let Some(endpoint) = self.endpoint.take() else {
+            return;
+        };
+        let route = proxy::route(&endpoint, |name| self.env.get(name));
+        let config = OtlpConfig {
+            endpoint,
+            service_name: self.tool_name.clone(),
+            span_name: self.span_name.clone(),
+            route,
+            request_timeout: REQUEST_TIMEOUT,
+        };
+        match OtlpSink::new(config) {
+            Ok(transport) => self.sinks.push(Box::new(transport)),
+            Err(error) => self.diagnostic(kind::CONFIGURATION, &error.message),
+        }
+    }
+
+    fn deliver(&mut self, encoder: &EnvelopeEncoder, ts: u64, event: &dyn Pending) {
+        self.buffer.clear();
+        let (event_type, schema_version) = (event.event_type(), event.schema_version());
+        let range = match event.encode(encoder, ts, &mut self.buffer) {
+            Ok(range) => range,
+            Err(error) => {
+                let message = format!("{event_type} v{schema_version} did not serialise: {error}");
+                return self.diagnostic(kind::SERIALIZATION, &message);
+            }
+        };
+        if let Some(log) = &self.log {
+            log.write(self.buffer.clone());
+        }
+        // serde_json writes UTF-8; the check is cheap next to the serialisation.
+        let Ok(envelope) = std::str::from_utf8(&self.buffer) else {
+            return;
+        };
+        let serialised = EncodedEvent {
+            ts,
+            event_type,
+            schema_version,
+            context: &self.context,
+            attributes_json: encoder.attributes_json(),
+            event_data_json: envelope.get(range).unwrap_or_default(),
+            envelope_json: envelope,
+        };
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.deliver(&serialised));
+        self.report_delivery(errors);
+        self.pending = true;
+    }
+
+    fn idle(&mut self) {
+        self.pending = false;
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.idle());
+        self.report_delivery(errors);
+        self.report_dropped();
+    }
+
+    /// Delivers what is still queued and flushes the sinks, keeping part of the time left to
+    /// write the last diagnostics; then waits for the log file to have them, all before
+    /// `deadline`.
+    fn finish(mut self, encoder: &EnvelopeEncoder, deadline: Instant) {
+        let reserve = deadline
+            .saturating_duration_since(Instant::now())
+            .checked_div(RESERVE_PART)
+            .unwrap_or_default();
+        let sinks_deadline = deadline.checked_sub(reserve).unwrap_or(deadline);
+        let mut undelivered = 0_u64;
+        while let Ok(message) = self.inbox.try_recv() {
+            if let Message::Event(ts, event) = message {
+                if Instant::now() < sinks_deadline {
+                    self.deliver(encoder, ts, &*event);
+                } else {
+                    undelivered = undelivered.saturating_add(1);
+                }
+            }
+        }
+        self.shared
+            .dropped
+            .fetch_add(undelivered, Ordering::Relaxed);
+        self.report_dropped();
+        let errors = for_each_sink(&mut self.sinks, |sink| sink.flush(sinks_deadline));
+        self.report_delivery(errors);
+        for (kind, message) in self.diagnostics.summaries() {
+            self.write_diagnostic(kind, &message);
+        }
+        if let Some(log) = &self.log {
+            log.flush(deadline);
+        }
+        let _ = self.done.send(());
+    }
+
+    fn report_delivery(&mut self, errors: Vec<SinkError>) {
+        for error in errors {
+            self.diagnostic(kind::DELIVERY, &error.message);
+        }
+    }
+
+    fn report_dropped(&mut self) {
+        let dropped = self.shared.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            let message = format!(
+                "{dropped} event(s) dropped: the queue was full or the shutdown deadline passed"
+            );
+            self.diagnostic(kind::DROPPED, &message);
+        }
+    }
+
+    /// A diagnostic, unless enough of its kind were written already (then it is counted).
+    fn diagnostic(&mut self, kind: &'static str, message: &str) {
+        if self.diagnostics.admit(kind) {
+            self.write_diagnostic(kind, message);
+        }
+    }
+
+    fn write_diagnostic(&self, kind: &str, message: &str) {
+        if let Some(log) = &self.log {
+            log.write(diagnostics::line(
+                kind,
+                message,
+                now_ms(),
+                &self.context.execution_id,
+            ));
+        }
+    }
+}
+
+/// Calls `call` on every sink (each gets its turn whatever the others do); returns what failed.
+fn for_each_sink(
+    sinks: &mut [Box<dyn Sink>],
+    mut call: impl FnMut(&mut dyn Sink) -> Result<(), SinkError>,
+) -> Vec<SinkError> {
+    sinks
+        .iter_mut()
+        .filter_map(|sink| call(sink.as_mut()).err())
+        .collect()
+}
