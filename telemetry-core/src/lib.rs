@@ -53,12 +53,12 @@ pub mod werf;
 
 pub use model::context::{Attributes, Context};
 pub use model::encode::EnvelopeEncoder;
-pub use model::envelope::Envelope;
+pub use model::envelope::{Envelope, MAX_SAFE_INTEGER};
 pub use model::event::TelemetryEvent;
 pub use model::registry;
 pub use runtime::settings::{DecidedBy, Settings, Status};
 pub use runtime::{
-    Telemetry, TelemetryBuilder, detect, environment, otlp, project_id, proxy, sink,
+    Telemetry, TelemetryBuilder, detect, diagnostics, environment, otlp, project_id, proxy, sink,
 };
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;

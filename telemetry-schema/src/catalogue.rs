@@ -1,7 +1,8 @@
 //! The catalogue, `schemas/catalogue.json`: the machine-readable record of every event version
-//! the generator wrote, with its files, whether it is released and still sent, and every
-//! change made to it since it was published. The generator reads it back: it is how published
-//! versions are remembered, and how the generator knows which files are its own.
+//! the generator wrote, with its files, whether it is released and still sent, every change
+//! made to it since it was published, and the names of its definitions in the stream schema.
+//! The generator reads it back: it is how published versions are remembered, how the stream
+//! schema's names stay the same, and how the generator knows which files are its own.
 //!
 //! ```json
 //! {
@@ -14,6 +15,7 @@
 //!       "schema": "schemas/events/BuildFinished.v2.schema.json",
 //!       "schemaVersion": 2,
 //!       "sent": true,
+//!       "streamDefinitions": { "Attributes": "Attributes", "BuildFinished": "BuildFinishedV2Data" },
 //!       "unreleased": false
 //!     }
 //!   ]
@@ -28,11 +30,13 @@ use crate::files::{event_schema_path, examples_path};
 use crate::publish::{Amendment, AmendmentKind, Key, Recorded};
 use crate::{EventVersion, GENERATED_MARKER};
 
-/// The catalogue of `versions`, pretty JSON with a final newline.
-pub fn render(versions: &[EventVersion]) -> String {
+/// The catalogue of `versions`, pretty JSON with a final newline; `names[i]` are the stream
+/// schema's names of `versions[i]`'s definitions.
+pub fn render(versions: &[EventVersion], names: &[BTreeMap<String, String>]) -> String {
     let events: Vec<Value> = versions
         .iter()
-        .map(|version| {
+        .zip(names)
+        .map(|(version, names)| {
             let amendments: Vec<Value> = version
                 .amendments
                 .iter()
@@ -46,6 +50,7 @@ pub fn render(versions: &[EventVersion]) -> String {
                 "schema": event_schema_path(&version.event_type, version.version),
                 "examples": examples_path(&version.event_type, version.version),
                 "amendments": amendments,
+                "streamDefinitions": names,
             })
         })
         .collect();
@@ -105,11 +110,24 @@ pub(crate) fn parse_record(text: &str) -> Result<BTreeMap<Key, Recorded>, String
                 .unwrap_or_default();
             amendments.push(Amendment { kind, changes });
         }
+        let definition_names = event
+            .get("streamDefinitions")
+            .and_then(Value::as_object)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|(local, global)| {
+                        Some((local.clone(), global.as_str()?.to_owned()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         recorded.insert(
             (event_type.to_owned(), version),
             Recorded {
                 unreleased,
                 amendments,
+                definition_names,
             },
         );
     }
@@ -118,6 +136,8 @@ pub(crate) fn parse_record(text: &str) -> Result<BTreeMap<Key, Recorded>, String
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use serde_json::json;
 
     use super::{parse_record, render};
@@ -127,6 +147,7 @@ mod tests {
     #[test]
     fn the_record_reads_back_what_was_rendered() {
         let version = |event_type: &str, version, unreleased, amendments| EventVersion {
+            definition_names: BTreeMap::new(),
             event_type: event_type.into(),
             version,
             unreleased,
@@ -141,15 +162,20 @@ mod tests {
             kind: AmendmentKind::Descriptions,
             changes: vec!["`eventData.a`: description changed (compatible)".into()],
         }];
-        let rendered = render(&[
-            version("Deployed", 1, false, amended.clone()),
-            version("Deployed", 2, true, Vec::new()),
-        ]);
+        let names = BTreeMap::from([("Deployed".to_owned(), "DeployedV1Data".to_owned())]);
+        let rendered = render(
+            &[
+                version("Deployed", 1, false, amended.clone()),
+                version("Deployed", 2, true, Vec::new()),
+            ],
+            &[names.clone(), BTreeMap::new()],
+        );
         let record = parse_record(&rendered).unwrap();
         assert_eq!(record.len(), 2);
         let first = &record[&("Deployed".to_owned(), 1)];
         assert!(!first.unreleased);
         assert_eq!(first.amendments, amended);
+        assert_eq!(first.definition_names, names);
         assert!(record[&("Deployed".to_owned(), 2)].unreleased);
         assert!(rendered.contains("\"schema\": \"schemas/events/Deployed.v1.schema.json\""));
         assert!(parse_record("{}").is_err());

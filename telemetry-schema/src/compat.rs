@@ -106,6 +106,8 @@ pub enum ChangeKind {
     },
     /// The `title` or `description` changed.
     DescriptionChanged,
+    /// The schema's identifier, `$id`, changed.
+    IdChanged,
     /// The alternatives of `oneOf`, `anyOf` or `allOf` changed in a way not analysed further.
     AlternativesChanged {
         /// The keyword.
@@ -117,7 +119,10 @@ impl Change {
     /// Whether only what the schema says about values changed (a title or a description), not
     /// which values are valid: such a change may be made to a published version.
     pub fn is_annotation(&self) -> bool {
-        matches!(self.kind, ChangeKind::DescriptionChanged)
+        matches!(
+            self.kind,
+            ChangeKind::DescriptionChanged | ChangeKind::IdChanged
+        )
     }
 
     /// Whether old payloads stay valid.
@@ -130,7 +135,8 @@ impl Change {
             | K::TypeChanged { widened: true, .. }
             | K::EnumWidened { .. }
             | K::ConstraintRelaxed { .. }
-            | K::DescriptionChanged => Compatibility::Compatible,
+            | K::DescriptionChanged
+            | K::IdChanged => Compatibility::Compatible,
             K::KeyAdded { required: true }
             | K::KeyRemoved { closed: true }
             | K::BecameRequired
@@ -177,6 +183,7 @@ impl fmt::Display for ChangeKind {
                 )
             }
             ChangeKind::DescriptionChanged => f.write_str("description changed"),
+            ChangeKind::IdChanged => f.write_str("`$id` changed"),
             ChangeKind::AlternativesChanged { keyword } => {
                 write!(f, "alternatives of `{keyword}` changed")
             }
@@ -307,6 +314,9 @@ impl Walker<'_> {
         if old.get("title") != new.get("title") || old.get("description") != new.get("description")
         {
             self.push(path, ChangeKind::DescriptionChanged);
+        }
+        if old.get("$id") != new.get("$id") {
+            self.push(path, ChangeKind::IdChanged);
         }
         self.compare_types(path, old, new);
         self.compare_enums(path, old, new);

@@ -1,24 +1,31 @@
 //! [`Config`]: what the generator needs to know about the program whose events it documents,
-//! and where the files go; and the functions that run the generator with it.
+//! and where the files go; and how it makes an event's schema that program's.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use telemetry_core::environment::EnvVar;
 
-use crate::sync::{self, Mode, Report};
-use crate::{Error, EventVersion, files, publish};
+use crate::files;
+use crate::standard::standardise;
 
 /// The generator's settings for one program: its name, the prefix of its environment
-/// variables, and where the generated files go.
+/// variables, where the generated files go, and what the docs and schemas say about where the
+/// data goes.
 ///
 /// ```
 /// use telemetry_schema::Config;
 ///
-/// let config = Config::new("acme", "ACME").out_dir("telemetry");
+/// let config = Config::new("acme", "ACME")
+///     .out_dir("telemetry")
+///     .base_uri("https://acme.example/schemas/")
+///     .endpoint("https://telemetry.acme.example/v1/traces");
 /// assert_eq!(config.tool_name(), "acme");
 /// assert_eq!(config.out_dir_path(), std::path::Path::new("telemetry"));
+/// assert_eq!(
+///     config.schema_id("events/Deployed.v1.schema.json"),
+///     "https://acme.example/schemas/events/Deployed.v1.schema.json"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -26,6 +33,9 @@ pub struct Config {
     env_prefix: String,
     out_dir: PathBuf,
     group_channel: Option<EnvVar>,
+    base_uri: Option<String>,
+    endpoint: Option<String>,
+    span_name: Option<String>,
 }
 
 impl Config {
@@ -38,6 +48,9 @@ impl Config {
             env_prefix: env_prefix.into(),
             out_dir: PathBuf::new(),
             group_channel: None,
+            base_uri: None,
+            endpoint: None,
+            span_name: None,
         }
     }
 
@@ -55,6 +68,33 @@ impl Config {
     #[must_use]
     pub fn group_channel(mut self, variable: EnvVar) -> Self {
         self.group_channel = Some(variable);
+        self
+    }
+
+    /// The URI the `schemas/` folder is published at: every schema's `$id` is this followed by
+    /// the file's path in the folder. Default: `urn:<tool>:telemetry:`, an identifier that
+    /// names no place.
+    #[must_use]
+    pub fn base_uri(mut self, uri: impl Into<String>) -> Self {
+        self.base_uri = Some(uri.into());
+        self
+    }
+
+    /// The endpoint the program sends to (what its
+    /// [`Settings::endpoint`](telemetry_core::Settings::endpoint) says), for the docs' section on
+    /// where the data goes.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The name of the program's spans and of their scope (what its
+    /// [`Settings::span_name`](telemetry_core::Settings::span_name) says), for the docs; by
+    /// default `<tool>.telemetry`, as the settings' default.
+    #[must_use]
+    pub fn span_name(mut self, name: impl Into<String>) -> Self {
+        self.span_name = Some(name.into());
         self
     }
 
@@ -78,104 +118,55 @@ impl Config {
         self.group_channel.as_ref()
     }
 
-    /// Every file to generate for the versions the code defines (`code`), given what is
-    /// published under `base` (the output directory), and the paths earlier runs wrote there.
-    ///
-    /// # Errors
-    ///
-    /// When the published files cannot be read, or the code breaks a rule of published versions.
-    pub fn files(
-        &self,
-        base: &Path,
-        code: Vec<EventVersion>,
-    ) -> Result<(BTreeMap<String, String>, BTreeSet<String>), Error> {
-        let published = publish::read(base).map_err(Error::Read)?;
-        let versions = publish::plan(code, &published).map_err(Error::Refused)?;
-        Ok((
-            files::generate(&versions, self),
-            published.generated_paths(),
-        ))
+    /// The endpoint the program sends to, if the settings name it.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint.as_deref()
     }
 
-    /// Generates every file for `code` under the workspace `root` and writes them, or in
-    /// [`Check`](Mode::Check) mode reports how they differ. Paths in the report are relative
-    /// to `root`.
-    ///
-    /// # Errors
-    ///
-    /// As [`files`](Self::files), and when the output directory is not a relative path inside
-    /// the workspace, or a file cannot be read or written.
-    pub fn sync(&self, root: &Path, code: Vec<EventVersion>, mode: Mode) -> Result<Report, Error> {
-        let base = root.join(self.checked_out_dir()?);
-        let (files, previous) = self.files(&base, code)?;
-        let mut report = sync::sync(&base, &files, &previous, mode).map_err(Error::Io)?;
-        self.relative_to_root(&mut report);
-        Ok(report)
+    /// The name of the program's spans: the one set with [`span_name`](Self::span_name), or
+    /// the default.
+    pub fn resolved_span_name(&self) -> String {
+        self.span_name
+            .clone()
+            .unwrap_or_else(|| format!("{}.telemetry", self.tool_name))
     }
 
-    /// [`sync`](Self::sync) for every event the program links: what `cargo xtask schema` does.
-    ///
-    /// # Errors
-    ///
-    /// As [`sync`](Self::sync), and when the registered events cannot be generated (an event
-    /// type defined twice, an invalid or changing example, colliding definition names).
-    #[cfg(feature = "registry")]
-    pub fn run(&self, root: &Path, mode: Mode) -> Result<Report, Error> {
-        self.sync(root, EventVersion::registered(self)?, mode)
-    }
-
-    /// Fails (panics, as a test assertion does) when a generated file of the workspace this is
-    /// called from is missing, out of date or stray: the one line of a `#[test]` that keeps
-    /// them in step with the code.
-    ///
-    /// ```no_run
-    /// #[test]
-    /// fn telemetry_files_are_up_to_date() {
-    ///     telemetry_schema::Config::new("acme", "ACME").assert_up_to_date();
-    /// }
-    /// ```
-    ///
-    /// # Panics
-    ///
-    /// When the files are not up to date, or cannot be generated or read; the message says
-    /// what differs and which command to run.
-    #[cfg(feature = "registry")]
-    #[track_caller]
-    pub fn assert_up_to_date(&self) {
-        let root = match workspace_root() {
-            Ok(root) => root,
-            Err(error) => panic!("cannot find the workspace root: {error}"),
-        };
-        match self.run(&root, Mode::Check) {
-            Ok(report) if report.problems.is_empty() => {}
-            Ok(report) => {
-                let problems: Vec<String> =
-                    report.problems.iter().map(ToString::to_string).collect();
-                panic!(
-                    "{}\n{} generated file(s) are not up to date; run `cargo xtask schema` to update them",
-                    problems.join("\n"),
-                    problems.len()
-                );
-            }
-            Err(error) => panic!("cargo xtask schema would fail: {error}"),
+    /// The `$id` of the schema at `path` in the `schemas/` folder.
+    pub fn schema_id(&self, path: &str) -> String {
+        let base = self
+            .base_uri
+            .clone()
+            .unwrap_or_else(|| format!("urn:{}:telemetry:", self.tool_name));
+        if base.ends_with(['/', ':']) {
+            format!("{base}{path}")
+        } else {
+            format!("{base}/{path}")
         }
     }
 
-    /// Makes an event's envelope schema this program's: without a group-channel variable, the
-    /// program never sends `attributes.groupChannel`, so its schema does not admit it.
-    pub(crate) fn adapt_schema(&self, schema: &mut Value) {
-        if self.group_channel.is_some() {
-            return;
-        }
-        let Some(pointer) = schema
+    /// The `$id` of the schema of one event version.
+    pub fn event_schema_id(&self, event_type: &str, version: u32) -> String {
+        self.schema_id(files::event_schema_path(event_type, version).trim_start_matches("schemas/"))
+    }
+
+    /// Makes an event's envelope schema this program's: its variables' names in the envelope's
+    /// descriptions; without a group-channel variable, no `attributes.groupChannel` (the
+    /// program never sends it); and the schema [standardised](crate::standard) with its `$id`.
+    pub(crate) fn adapt_schema(&self, schema: &mut Value, event_type: &str, version: u32) {
+        if let Some(pointer) = schema
             .pointer("/properties/attributes/$ref")
             .and_then(Value::as_str)
             .and_then(|reference| reference.strip_prefix('#'))
             .map(str::to_owned)
-        else {
-            return;
-        };
-        if let Some(attributes) = schema.pointer_mut(&pointer) {
+            && let Some(attributes) = schema.pointer_mut(&pointer)
+        {
+            self.adapt_attributes(attributes);
+        }
+        standardise(schema, &self.event_schema_id(event_type, version));
+    }
+
+    fn adapt_attributes(&self, attributes: &mut Value) {
+        if self.group_channel.is_none() {
             if let Some(properties) = attributes
                 .get_mut("properties")
                 .and_then(Value::as_object_mut)
@@ -186,158 +177,21 @@ impl Config {
                 required.retain(|key| key != "groupChannel");
             }
         }
-    }
-
-    /// The output directory, checked: relative, and never out of the workspace.
-    fn checked_out_dir(&self) -> Result<&Path, Error> {
-        let inside = self
-            .out_dir
-            .components()
-            .all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
-        if inside {
-            Ok(&self.out_dir)
-        } else {
-            Err(Error::Config(format!(
-                "the output directory `{}` must be a folder of the workspace: a relative path \
-                 without `..`",
-                self.out_dir.display()
-            )))
-        }
-    }
-
-    /// Rewrites the report's paths from the output directory's to the workspace root's.
-    fn relative_to_root(&self, report: &mut Report) {
-        let prefix = self.out_dir.to_string_lossy().replace('\\', "/");
-        let prefix = prefix.trim_matches('/');
-        if prefix.is_empty() || prefix == "." {
-            return;
-        }
-        let join = |path: &mut String| *path = format!("{prefix}/{path}");
-        report.written.iter_mut().for_each(join);
-        report.removed.iter_mut().for_each(join);
-        for problem in &mut report.problems {
-            match problem {
-                sync::Problem::Missing { path }
-                | sync::Problem::Stray { path }
-                | sync::Problem::NotGenerated { path } => join(path),
-                sync::Problem::Stale { path, diff } => {
-                    *diff = diff
-                        .replacen(
-                            &format!("--- a/{path}"),
-                            &format!("--- a/{prefix}/{path}"),
-                            1,
-                        )
-                        .replacen(
-                            &format!("+++ b/{path}"),
-                            &format!("+++ b/{prefix}/{path}"),
-                            1,
-                        );
-                    join(path);
-                }
+        let group_channel = self
+            .group_channel
+            .as_ref()
+            .map_or("", |variable| variable.name);
+        let properties = attributes
+            .get_mut("properties")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|properties| properties.values_mut());
+        for property in properties {
+            if let Some(Value::String(description)) = property.get_mut("description") {
+                *description = description
+                    .replace("{PREFIX}", &self.env_prefix)
+                    .replace("{GROUP_CHANNEL}", group_channel);
             }
         }
-    }
-}
-
-/// The root of the Cargo workspace the program runs in: the nearest folder, from the package
-/// cargo runs (`CARGO_MANIFEST_DIR`, which `cargo run` and `cargo test` set) or else the current
-/// directory upwards, whose `Cargo.toml` declares `[workspace]`; without one, the nearest folder
-/// with a `Cargo.toml`.
-///
-/// # Errors
-///
-/// When neither exists, or the current directory cannot be read.
-pub fn workspace_root() -> std::io::Result<PathBuf> {
-    let start = match std::env::var_os("CARGO_MANIFEST_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_dir()?,
-    };
-    workspace_root_from(&start).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("no Cargo.toml in {} or above", start.display()),
-        )
-    })
-}
-
-/// [`workspace_root`], starting from `start`.
-pub(crate) fn workspace_root_from(start: &Path) -> Option<PathBuf> {
-    let mut package = None;
-    for dir in start.ancestors() {
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
-            continue;
-        };
-        if manifest
-            .lines()
-            .any(|line| line.trim_start().starts_with("[workspace"))
-        {
-            return Some(dir.to_owned());
-        }
-        package.get_or_insert_with(|| dir.to_owned());
-    }
-    package
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Config, workspace_root_from};
-    use crate::Error;
-
-    #[test]
-    fn the_workspace_root_is_the_nearest_manifest_declaring_a_workspace() {
-        let root = tempfile::tempdir().unwrap();
-        let member = root.path().join("crates/member/src");
-        std::fs::create_dir_all(&member).unwrap();
-        std::fs::write(
-            root.path().join("Cargo.toml"),
-            "[workspace]\nmembers = [\"crates/*\"]\n",
-        )
-        .unwrap();
-        std::fs::write(
-            root.path().join("crates/member/Cargo.toml"),
-            "[package]\nname = \"member\"\n",
-        )
-        .unwrap();
-        assert_eq!(workspace_root_from(&member).as_deref(), Some(root.path()));
-        assert_eq!(
-            workspace_root_from(&root.path().join("crates")).as_deref(),
-            Some(root.path())
-        );
-
-        let lone = tempfile::tempdir().unwrap();
-        std::fs::write(
-            lone.path().join("Cargo.toml"),
-            "[package]\nname = \"lone\"\n",
-        )
-        .unwrap();
-        std::fs::create_dir_all(lone.path().join("src")).unwrap();
-        assert_eq!(
-            workspace_root_from(&lone.path().join("src")).as_deref(),
-            Some(lone.path())
-        );
-    }
-
-    #[test]
-    fn the_output_directory_stays_inside_the_workspace() {
-        let root = tempfile::tempdir().unwrap();
-        for dir in ["../elsewhere", "/tmp/absolute", "a/../../b"] {
-            let error = Config::new("acme", "ACME")
-                .out_dir(dir)
-                .sync(root.path(), Vec::new(), crate::sync::Mode::Check)
-                .unwrap_err();
-            assert!(matches!(error, Error::Config(_)), "{dir}: {error}");
-        }
-        let report = Config::new("acme", "ACME")
-            .out_dir("telemetry")
-            .sync(root.path(), Vec::new(), crate::sync::Mode::Write)
-            .unwrap();
-        assert!(
-            report
-                .written
-                .contains(&"telemetry/docs/telemetry.md".to_owned()),
-            "{:?}",
-            report.written
-        );
-        assert!(root.path().join("telemetry/docs/telemetry.md").is_file());
     }
 }

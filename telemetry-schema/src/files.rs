@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::{
-    Config, EventVersion, GENERATED_MARKER, catalogue, docs, publish, stream, version_key,
+    Config, EventVersion, GENERATED_MARKER, catalogue, docs, log_line, publish, stream, version_key,
 };
 
 /// The stream schema's path.
 pub const STREAM_SCHEMA: &str = "schemas/telemetry.schema.json";
 /// The catalogue's path: the record of every version (see [`catalogue`]).
 pub const CATALOGUE: &str = "schemas/catalogue.json";
+/// The path of the schema of every line of the log file (see [`log_line`]).
+pub const LOG_LINE_SCHEMA: &str = "schemas/log-line.schema.json";
 /// The directory of per-version event schemas.
 pub const EVENT_SCHEMAS: &str = "schemas/events";
 /// The directory of example payloads.
@@ -42,11 +44,18 @@ pub fn generate(versions: &[EventVersion], config: &Config) -> BTreeMap<String, 
             examples,
         );
     }
+    let names = stream::definition_names(versions);
     files.insert(
         STREAM_SCHEMA.to_owned(),
-        pretty(&with_marker(stream::stream_schema(versions))),
+        pretty(&with_marker(stream::stream_schema_named(
+            versions, &names, config,
+        ))),
     );
-    files.insert(CATALOGUE.to_owned(), catalogue::render(versions));
+    files.insert(CATALOGUE.to_owned(), catalogue::render(versions, &names));
+    files.insert(
+        LOG_LINE_SCHEMA.to_owned(),
+        pretty(&with_marker(log_line::log_line_schema(config))),
+    );
     files.insert(DOCS.to_owned(), docs::render(versions, config));
     files
 }

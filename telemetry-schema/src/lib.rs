@@ -53,7 +53,10 @@ pub mod docs;
 mod error;
 pub mod files;
 mod key_order;
+pub mod log_line;
 pub mod publish;
+mod run;
+pub mod standard;
 pub mod stream;
 pub mod sync;
 mod transform;
@@ -65,8 +68,9 @@ use serde_json::Value;
 use telemetry_core::TelemetryEvent;
 use telemetry_core::registry::EventRegistration;
 
-pub use config::{Config, workspace_root};
+pub use config::Config;
 pub use error::Error;
+pub use run::workspace_root;
 pub use version::EventVersion;
 
 /// What every generated file says about itself where its format allows.

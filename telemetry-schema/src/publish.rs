@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use crate::compat::{Change, classify};
 use crate::files::{
-    CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, STREAM_SCHEMA, event_schema_path, examples_path,
+    CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, LOG_LINE_SCHEMA, STREAM_SCHEMA, event_schema_path,
+    examples_path,
 };
 use crate::{EventVersion, GENERATED_MARKER, catalogue};
 
@@ -53,6 +54,12 @@ pub struct Amendment {
 pub enum AmendmentKind {
     /// Titles or descriptions were corrected.
     Descriptions,
+    /// The file was rewritten in standard keywords by a newer generator (see
+    /// [`crate::standard`]): each integer's range, which a `format` such as `uint32` named and no
+    /// validator enforced, is stated with `minimum` and `maximum` (64-bit ones capped at
+    /// 2^53 − 1, what every consumer reads exactly), and the schema gained an `$id` and titles.
+    /// Payloads the version's Rust type produces stay valid.
+    StandardKeywords,
 }
 
 impl AmendmentKind {
@@ -60,6 +67,7 @@ impl AmendmentKind {
     pub fn name(self) -> &'static str {
         match self {
             AmendmentKind::Descriptions => "descriptions",
+            AmendmentKind::StandardKeywords => "standard-keywords",
         }
     }
 
@@ -67,6 +75,7 @@ impl AmendmentKind {
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         match name {
             "descriptions" => Some(AmendmentKind::Descriptions),
+            "standard-keywords" => Some(AmendmentKind::StandardKeywords),
             _ => None,
         }
     }
@@ -76,6 +85,9 @@ impl fmt::Display for Amendment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
             AmendmentKind::Descriptions => "descriptions corrected",
+            AmendmentKind::StandardKeywords => {
+                "rewritten in standard keywords (integer ranges stated as bounds, an `$id`, titles)"
+            }
         };
         write!(f, "{what}: {}", self.changes.join("; "))
     }
@@ -88,6 +100,8 @@ pub(crate) struct Recorded {
     pub(crate) unreleased: bool,
     /// Changes made to it since it was published.
     pub(crate) amendments: Vec<Amendment>,
+    /// Its definitions' names in the stream schema.
+    pub(crate) definition_names: BTreeMap<String, String>,
 }
 
 /// What the repository holds of earlier runs.
@@ -198,7 +212,7 @@ fn read_record(base: &Path) -> Result<BTreeMap<Key, Recorded>, ReadError> {
                 key,
                 Recorded {
                     unreleased,
-                    amendments: Vec::new(),
+                    ..Recorded::default()
                 },
             );
         }
@@ -210,7 +224,7 @@ impl Published {
     /// Every path (relative to the output directory) an earlier run wrote: the files that are
     /// the generator's to rewrite, or to remove when it no longer writes them.
     pub fn generated_paths(&self) -> BTreeSet<String> {
-        let mut paths: BTreeSet<String> = [STREAM_SCHEMA, DOCS, CATALOGUE]
+        let mut paths: BTreeSet<String> = [STREAM_SCHEMA, DOCS, CATALOGUE, LOG_LINE_SCHEMA]
             .iter()
             .map(|path| (*path).to_owned())
             .collect();
@@ -326,7 +340,11 @@ impl std::error::Error for ReadError {}
 /// published version whose validation changed, or that is marked unreleased again; a version
 /// missing between the first and the newest (files deleted by hand, or a version skipped); code
 /// defining an older version than is published; an unreleased version older than another.
-pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventVersion>, Refusal> {
+pub fn plan(
+    code: Vec<EventVersion>,
+    published: &Published,
+    standardise: &dyn Fn(&mut Value, &str, u32),
+) -> Result<Vec<EventVersion>, Refusal> {
     let mut problems = several_types(&code);
     let mut planned: BTreeMap<Key, EventVersion> = BTreeMap::new();
     let code_keys: BTreeSet<Key> = code
@@ -336,8 +354,9 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
 
     for mut version in code {
         let key = (version.event_type.clone(), version.version);
+        let recorded = published.recorded.get(&key).cloned().unwrap_or_default();
+        version.definition_names = recorded.definition_names;
         if let Some(file) = published.schemas.get(&key).filter(|file| !file.unreleased) {
-            let recorded = published.recorded.get(&key).cloned().unwrap_or_default();
             version.amendments = recorded.amendments;
             if version.unreleased {
                 problems.push(Problem::Unpublished {
@@ -347,12 +366,24 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
             } else if file.schema == version.schema {
                 version.published_schema_file = Some(file.text.clone());
             } else {
-                let changes = classify(&file.schema, &version.schema);
+                // What today's generator makes of the file: the rules it holds a published
+                // version to are about the version, not about how an older generator wrote it.
+                let mut baseline = file.schema.clone();
+                standardise(&mut baseline, &key.0, key.1);
+                let changes = classify(&baseline, &version.schema);
                 if changes.iter().all(Change::is_annotation) {
-                    version.amendments.push(Amendment {
-                        kind: AmendmentKind::Descriptions,
-                        changes: changes.iter().map(ToString::to_string).collect(),
-                    });
+                    let mechanical = classify(&file.schema, &baseline);
+                    for (kind, changes) in [
+                        (AmendmentKind::StandardKeywords, mechanical),
+                        (AmendmentKind::Descriptions, changes),
+                    ] {
+                        if !changes.is_empty() {
+                            version.amendments.push(Amendment {
+                                kind,
+                                changes: changes.iter().map(ToString::to_string).collect(),
+                            });
+                        }
+                    }
                 } else {
                     problems.push(Problem::Changed {
                         event_type: key.0.clone(),
@@ -377,20 +408,29 @@ pub fn plan(code: Vec<EventVersion>, published: &Published) -> Result<Vec<EventV
             });
             continue;
         };
+        let recorded = published.recorded.get(key).cloned().unwrap_or_default();
+        let mut amendments = recorded.amendments;
+        // No type defines it anymore: the file is kept, in standard keywords.
+        let mut schema = file.schema.clone();
+        standardise(&mut schema, &key.0, key.1);
+        let mechanical = classify(&file.schema, &schema);
+        if !mechanical.is_empty() {
+            amendments.push(Amendment {
+                kind: AmendmentKind::StandardKeywords,
+                changes: mechanical.iter().map(ToString::to_string).collect(),
+            });
+        }
         let kept = EventVersion {
             event_type: key.0.clone(),
             version: key.1,
             unreleased: false,
-            schema: file.schema.clone(),
+            published_schema_file: (schema == file.schema).then(|| file.text.clone()),
+            schema,
             examples: split_examples(examples),
             rust_path: None,
-            published_schema_file: Some(file.text.clone()),
             published_examples_file: Some(examples.clone()),
-            amendments: published
-                .recorded
-                .get(key)
-                .map(|recorded| recorded.amendments.clone())
-                .unwrap_or_default(),
+            amendments,
+            definition_names: recorded.definition_names,
         };
         planned.insert(key.clone(), kept);
     }

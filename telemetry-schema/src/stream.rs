@@ -1,112 +1,292 @@
 //! The stream schema: one JSON Schema that accepts any payload of any known event version and
-//! rejects everything else.
+//! rejects everything else, made for the tools of the people who receive the data.
+//!
+//! - **Discriminated** by `eventType` and `schemaVersion` with `if`/`then`, not `oneOf`: a
+//!   validator checks a payload against its own event version only, so one wrong field gives one
+//!   error there (ajv adds one "must match then schema" per condition), and an unknown
+//!   `eventType` or version one error naming the known ones.
+//! - **Flat, stable names**: every definition is at the top of `$defs`, titled with its name,
+//!   which has no dot: `<EventType>V<N>` is a version's envelope, `<EventType>V<N>Data` its
+//!   `eventData`, and the types they use keep their own names (`CommandOption`, `Attributes`),
+//!   shared by every version that uses the same shape. A type whose shape differs from the one
+//!   that has its name already is `<EventType>V<N><Name>`. Names are recorded in the catalogue
+//!   and never change when events are added.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::EventVersion;
-use crate::publish::schema_comment;
+use crate::{Config, EventVersion};
 
 /// The `$schema` of every generated schema.
 pub(crate) const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
-/// The schema of the whole stream: a payload is valid when it is valid for the event version its
-/// `eventType` and `schemaVersion` name.
-///
-/// Each version's schema is embedded whole under `$defs["<EventType>.v<N>"]`, its own
-/// definitions nested inside it and its references rewritten to match, so that versions can use
-/// the same definition names for different shapes. Each branch of the `oneOf` fixes `eventType`
-/// and `schemaVersion` to constants, so at most one can match.
-pub fn stream_schema(versions: &[EventVersion]) -> Value {
-    let mut definitions = Map::new();
-    let mut branches = Vec::with_capacity(versions.len());
-    let mut event_types: Vec<&str> = Vec::new();
-    for version in versions {
-        let key = version.key();
-        let base = format!("#/$defs/{}", escape_pointer(&key));
-        let mut schema = version.schema.clone();
-        if let Some(object) = schema.as_object_mut() {
-            // Only a resource's root may declare `$schema`. The comment says whether the version
-            // is released, which is what the stream schema records of it.
-            object.remove("$schema");
-            object.insert("$comment".into(), schema_comment(version.unreleased).into());
-        }
-        rebase_references(&mut schema, &base);
-        branches.push(json!({ "$ref": base }));
-        definitions.insert(key, schema);
-        if !event_types.contains(&version.event_type.as_str()) {
-            event_types.push(&version.event_type);
+/// The path of the stream schema in the `schemas/` folder, for its `$id`.
+pub(crate) const ID_PATH: &str = "telemetry.schema.json";
+
+/// For each version (in the order given), its definitions' names in the stream schema: local
+/// name to stream name. A version's recorded names ([`EventVersion::definition_names`]) are kept.
+pub fn definition_names(versions: &[EventVersion]) -> Vec<BTreeMap<String, String>> {
+    let mut taken: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (index, version) in versions.iter().enumerate() {
+        taken.insert(envelope_name(version), (index, String::new()));
+        taken.insert(data_name(version), (index, String::new()));
+    }
+    let mut names: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); versions.len()];
+    // Recorded names first, so that new versions never take them.
+    for (index, version) in versions.iter().enumerate() {
+        let locals = local_definitions(version);
+        for (local, global) in &version.definition_names {
+            if locals.contains(local) && !taken.contains_key(global) {
+                taken.insert(global.clone(), (index, local.clone()));
+                names[index].insert(local.clone(), global.clone());
+            }
         }
     }
+    for (index, version) in versions.iter().enumerate() {
+        let data = data_definition(version);
+        for local in local_definitions(version) {
+            if names[index].contains_key(&local) {
+                continue;
+            }
+            let global = if data.as_deref() == Some(local.as_str()) {
+                data_name(version)
+            } else {
+                let shape = deep(&version.schema, &local);
+                let shared = taken.iter().find(|(_, (owner, owner_local))| {
+                    *owner_local == local && deep(&versions[*owner].schema, owner_local) == shape
+                });
+                match shared {
+                    Some((global, _)) => global.clone(),
+                    None if !taken.contains_key(&local) => local.clone(),
+                    None => {
+                        let mut qualified = format!("{}{local}", envelope_name(version));
+                        while taken.contains_key(&qualified) {
+                            qualified.push('_');
+                        }
+                        qualified
+                    }
+                }
+            };
+            taken
+                .entry(global.clone())
+                .or_insert_with(|| (index, local.clone()));
+            names[index].insert(local, global);
+        }
+    }
+    names
+}
+
+/// `<EventType>V<N>`: a version's envelope in the stream schema.
+pub fn envelope_name(version: &EventVersion) -> String {
+    format!("{}V{}", version.event_type, version.version)
+}
+
+/// `<EventType>V<N>Data`: a version's `eventData` in the stream schema.
+fn data_name(version: &EventVersion) -> String {
+    format!("{}Data", envelope_name(version))
+}
+
+/// The names of a version's own definitions.
+fn local_definitions(version: &EventVersion) -> BTreeSet<String> {
+    version
+        .schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .map(|definitions| definitions.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The local name of the definition `eventData` refers to.
+fn data_definition(version: &EventVersion) -> Option<String> {
+    version
+        .schema
+        .pointer("/properties/eventData/$ref")
+        .and_then(Value::as_str)?
+        .strip_prefix("#/$defs/")
+        .map(str::to_owned)
+}
+
+/// A definition with every definition it refers to put in place (a type containing itself is
+/// put once), without titles: what two definitions must share to be one type.
+fn deep(root: &Value, name: &str) -> Value {
+    fn expand(root: &Value, value: &Value, visiting: &mut Vec<String>) -> Value {
+        match value {
+            Value::Object(object) => {
+                let mut out = Map::new();
+                for (key, value) in object {
+                    match key.as_str() {
+                        "title" => {}
+                        "$ref" => {
+                            let target = value
+                                .as_str()
+                                .and_then(|reference| reference.strip_prefix("#/$defs/"))
+                                .unwrap_or_default()
+                                .to_owned();
+                            let expanded = if visiting.contains(&target) {
+                                json!({ "recursive": target })
+                            } else {
+                                visiting.push(target.clone());
+                                let definition = root
+                                    .pointer(&format!("/$defs/{target}"))
+                                    .cloned()
+                                    .unwrap_or(Value::Null);
+                                let expanded = expand(root, &definition, visiting);
+                                visiting.pop();
+                                expanded
+                            };
+                            out.insert("$ref".into(), expanded);
+                        }
+                        "const" | "enum" | "default" | "examples" => {
+                            out.insert(key.clone(), value.clone());
+                        }
+                        _ => {
+                            out.insert(key.clone(), expand(root, value, visiting));
+                        }
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| expand(root, item, visiting))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let definition = root
+        .pointer(&format!("/$defs/{name}"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    expand(root, &definition, &mut vec![name.to_owned()])
+}
+
+/// The schema of the whole stream, its definitions named by [`definition_names`].
+pub fn stream_schema(versions: &[EventVersion], config: &Config) -> Value {
+    stream_schema_named(versions, &definition_names(versions), config)
+}
+
+/// [`stream_schema`] with the names given: `names[i]` for `versions[i]`.
+pub fn stream_schema_named(
+    versions: &[EventVersion],
+    names: &[BTreeMap<String, String>],
+    config: &Config,
+) -> Value {
+    let mut definitions = Map::new();
+    let mut conditions = Vec::new();
+    let mut by_type: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (version, names) in versions.iter().zip(names) {
+        by_type
+            .entry(&version.event_type)
+            .or_default()
+            .push(version.version);
+        let envelope = envelope_name(version);
+        let mut schema = version.schema.clone();
+        let own = schema
+            .as_object_mut()
+            .and_then(|object| object.remove("$defs"));
+        if let Some(object) = schema.as_object_mut() {
+            // Only a resource's root declares `$schema` and `$id`.
+            object.remove("$schema");
+            object.remove("$id");
+            object.remove("$comment");
+            object.insert("title".into(), envelope.clone().into());
+        }
+        rename_references(&mut schema, names);
+        definitions.insert(envelope.clone(), schema);
+        for (local, mut definition) in own
+            .and_then(|own| own.as_object().cloned())
+            .into_iter()
+            .flatten()
+        {
+            let Some(global) = names.get(&local) else {
+                continue;
+            };
+            if definitions.contains_key(global) {
+                continue;
+            }
+            rename_references(&mut definition, names);
+            if let Some(object) = definition.as_object_mut() {
+                object.insert("title".into(), global.clone().into());
+            }
+            definitions.insert(global.clone(), definition);
+        }
+        conditions.push(json!({
+            "if": {
+                "properties": {
+                    "eventType": { "const": version.event_type },
+                    "schemaVersion": { "const": version.version },
+                },
+                "required": ["eventType", "schemaVersion"],
+            },
+            "then": { "$ref": format!("#/$defs/{envelope}") },
+        }));
+    }
+    // Known event types, each with its known versions, before the versions themselves: a wrong
+    // `schemaVersion` is one error naming the right ones.
+    let versions_of_each: Vec<Value> = by_type
+        .iter()
+        .map(|(event_type, versions)| {
+            json!({
+                "if": {
+                    "properties": { "eventType": { "const": event_type } },
+                    "required": ["eventType"],
+                },
+                "then": { "properties": { "schemaVersion": { "enum": versions } } },
+            })
+        })
+        .collect();
+    let event_types: Vec<&str> = by_type.keys().copied().collect();
     json!({
         "$schema": DRAFT_2020_12,
-        "title": "Telemetry event stream",
-        "description": "Any payload of any known event version: `eventType` and `schemaVersion` select the event version whose schema the payload must match.",
+        "$id": config.schema_id(ID_PATH),
+        "title": "TelemetryEvent",
+        "description": "Any payload of any known event version: `eventType` and `schemaVersion` select the event version whose schema the payload must match (`$defs` holds each version's envelope as `<EventType>V<N>`).",
         "type": "object",
         "properties": {
-            "eventType": { "enum": event_types },
-            "schemaVersion": { "type": "integer", "minimum": 1 },
+            "eventType": { "description": "Type of event.", "enum": event_types },
+            "schemaVersion": {
+                "description": "Version of the event's schema.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": u32::MAX,
+            },
         },
         "required": ["eventType", "schemaVersion"],
-        "oneOf": branches,
+        "allOf": versions_of_each.into_iter().chain(conditions).collect::<Vec<_>>(),
         "$defs": definitions,
     })
 }
 
-/// Prefixes every local reference (`#...`) in `schema` with `base`. Values of keywords that hold
-/// data rather than schemas are left alone.
-fn rebase_references(schema: &mut Value, base: &str) {
+/// Rewrites every local reference (`#/$defs/<local>`) in `schema` to its stream name. Values of
+/// keywords that hold data rather than schemas are left alone.
+fn rename_references(schema: &mut Value, names: &BTreeMap<String, String>) {
     match schema {
         Value::Object(object) => {
             for (key, value) in object.iter_mut() {
                 match key.as_str() {
                     "$ref" => {
-                        if let Some(rest) = value.as_str().and_then(|r| r.strip_prefix('#')) {
-                            *value = Value::String(format!("{base}{rest}"));
+                        let renamed = value
+                            .as_str()
+                            .and_then(|reference| reference.strip_prefix("#/$defs/"))
+                            .and_then(|local| names.get(local));
+                        if let Some(global) = renamed {
+                            *value = Value::String(format!("#/$defs/{global}"));
                         }
                     }
                     "const" | "enum" | "default" | "examples" => {}
-                    _ => rebase_references(value, base),
+                    _ => rename_references(value, names),
                 }
             }
         }
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|item| rebase_references(item, base)),
+            .for_each(|item| rename_references(item, names)),
         _ => {}
     }
 }
 
-/// Escapes a JSON Pointer reference token (RFC 6901).
-fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::{escape_pointer, rebase_references};
-
-    #[test]
-    fn rebases_schema_references_but_not_data() {
-        let mut schema = json!({
-            "$ref": "#/$defs/A",
-            "properties": { "x": { "$ref": "#" }, "y": { "const": { "$ref": "#/data" } } },
-            "items": [{ "$ref": "#/$defs/B" }, { "$ref": "https://elsewhere/schema" }],
-        });
-        rebase_references(&mut schema, "#/$defs/E.v1");
-        assert_eq!(
-            schema,
-            json!({
-                "$ref": "#/$defs/E.v1/$defs/A",
-                "properties": { "x": { "$ref": "#/$defs/E.v1" }, "y": { "const": { "$ref": "#/data" } } },
-                "items": [{ "$ref": "#/$defs/E.v1/$defs/B" }, { "$ref": "https://elsewhere/schema" }],
-            })
-        );
-    }
-
-    #[test]
-    fn escapes_pointer_tokens() {
-        assert_eq!(escape_pointer("a/b~c"), "a~1b~0c");
-    }
-}
+mod tests;

@@ -1,17 +1,26 @@
 //! Transforms that make schemars' output an exact description of what is serialised: closed
-//! objects, closed value sets as `enum`s, and keys that may be absent but are never `null`.
+//! objects, closed value sets as `enum`s, keys that may be absent but are never `null`, and
+//! integer ranges as bounds.
 
 use schemars::Schema;
 use schemars::transform::RecursiveTransform;
 use serde_json::Value;
 
 /// Every transform, in the order they apply.
-pub(crate) fn all() -> [RecursiveTransform<fn(&mut Schema)>; 3] {
+pub(crate) fn all() -> [RecursiveTransform<fn(&mut Schema)>; 4] {
     [
         RecursiveTransform(close_objects as fn(&mut Schema)),
         RecursiveTransform(unit_enums_as_enum as fn(&mut Schema)),
         RecursiveTransform(optional_keys_are_never_null as fn(&mut Schema)),
+        RecursiveTransform(standard_formats as fn(&mut Schema)),
     ]
+}
+
+/// Integer ranges as bounds, and only formats validators know (see [`crate::standard`]).
+fn standard_formats(schema: &mut Schema) {
+    if let Some(object) = schema.as_object_mut() {
+        crate::standard::standard_format(object);
+    }
 }
 
 /// A key that may be absent is never `null`. Describing what is serialised, schemars leaves a

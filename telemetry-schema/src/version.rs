@@ -28,6 +28,9 @@ pub struct EventVersion {
     pub published_examples_file: Option<String>,
     /// Changes made to the version since it was published, oldest first.
     pub amendments: Vec<Amendment>,
+    /// The names its definitions were given in the stream schema (local name to stream name),
+    /// as the catalogue recorded them; empty for a version never written.
+    pub definition_names: std::collections::BTreeMap<String, String>,
 }
 
 impl EventVersion {
@@ -47,7 +50,7 @@ impl EventVersion {
     /// The version of a registered event, its examples not yet checked against its schema.
     fn unchecked(event: &EventRegistration, config: &Config) -> Result<Self, Error> {
         let mut schema = registered_event_schema(event);
-        config.adapt_schema(&mut schema);
+        config.adapt_schema(&mut schema, event.event_type(), event.schema_version());
         let collisions = colliding_definitions(&schema);
         if !collisions.is_empty() {
             return Err(Error::CollidingDefinitions {
@@ -71,6 +74,7 @@ impl EventVersion {
             published_schema_file: None,
             published_examples_file: None,
             amendments: Vec::new(),
+            definition_names: std::collections::BTreeMap::new(),
         })
     }
 
@@ -103,7 +107,8 @@ impl EventVersion {
         // valid for its own event's schema (each branch fixes `eventType` and `schemaVersion`),
         // and compiling the stream schema once costs far less than a validator per event.
         // A version whose examples fail is checked again alone, for a precise message.
-        let stream = jsonschema::draft202012::new(&crate::stream::stream_schema(&versions)).ok();
+        let stream =
+            jsonschema::draft202012::new(&crate::stream::stream_schema(&versions, config)).ok();
         for version in &versions {
             version.check_examples(&mut |payload| {
                 stream.as_ref().map(|stream| stream.is_valid(payload))
@@ -158,10 +163,11 @@ impl EventVersion {
     }
 
     /// Every change from `older` (an earlier version of the same event) to this version, leaving
-    /// out what always changes between versions: the `schemaVersion` constant and the title.
+    /// out what always changes between versions: the `schemaVersion` constant, the title and
+    /// the `$id`.
     pub fn changes_since(&self, older: &EventVersion) -> Vec<compat::Change> {
         let mut newer = self.schema.clone();
-        for pointer in ["/properties/schemaVersion/const", "/title"] {
+        for pointer in ["/properties/schemaVersion/const", "/title", "/$id"] {
             if let (Some(old), Some(new)) =
                 (older.schema.pointer(pointer), newer.pointer_mut(pointer))
             {

@@ -9,7 +9,11 @@ use telemetry_schema::{Config, files};
 
 /// The generator's settings for werf, as this repository's xtask has them.
 pub fn werf_config() -> Config {
-    Config::new(werf::TOOL_NAME, werf::ENV_PREFIX).group_channel(werf::GROUP_CHANNEL)
+    Config::new(werf::TOOL_NAME, werf::ENV_PREFIX)
+        .group_channel(werf::GROUP_CHANNEL)
+        .base_uri(werf::SCHEMAS_URI)
+        .endpoint(werf::ENDPOINT)
+        .span_name(werf::SPAN_NAME)
 }
 
 /// The README's code blocks, run as doctests so that the quick start keeps compiling.
@@ -82,6 +86,29 @@ pub fn replay_examples(root: &Path, expected: usize) {
         "examples files under {}",
         root.display()
     );
+}
+
+#[path = "../../telemetry-core/tests/support/log_schema.rs"]
+mod log_schema;
+pub use log_schema::log_line_validator;
+
+/// The lines of a log file, parsed, each checked against the log-line schema.
+///
+/// # Panics
+///
+/// When the file cannot be read, or a line is not JSON or not valid.
+pub fn log_lines(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).expect("the log file is readable");
+    let validator = log_line_validator();
+    text.lines()
+        .map(|line| {
+            let line: Value = serde_json::from_str(line).expect("every line is JSON");
+            if let Err(error) = validator.validate(&line) {
+                panic!("{line}: {error} at {}", error.instance_path());
+            }
+            line
+        })
+        .collect()
 }
 
 fn read_json(root: &Path, path: &str) -> Value {

@@ -183,7 +183,9 @@ fn its_own_payloads_validate_and_wrong_ones_do_not() {
     let own = jsonschema::draft202012::new(&schema).unwrap();
     let versions = EventVersion::registered(&telemetry_tests::werf_config()).unwrap();
     assert!(versions.iter().any(|v| v.key() == "DeploymentFinished.v3"));
-    let stream = jsonschema::draft202012::new(&stream_schema(&versions)).unwrap();
+    let stream =
+        jsonschema::draft202012::new(&stream_schema(&versions, &telemetry_tests::werf_config()))
+            .unwrap();
 
     for example in Deployed::examples() {
         let payload = serde_json::to_value(&example).unwrap();

@@ -157,7 +157,7 @@ fn a_changed_published_version_is_refused_naming_every_change() {
     assert_eq!(
         problems[0].to_string(),
         "Deployed v1 is published, and its schema changed:\n\
-         \x20 - `eventData.durationMs`: constraint tightened: `format` from `\"uint64\"` to `\"uint32\"` (breaking)\n\
+         \x20 - `eventData.durationMs`: constraint tightened: `maximum` from `9007199254740991` to `4294967295` (breaking)\n\
          \x20 - `eventData.success`: key removed (breaking)\n\
          \x20 - `eventData.target`: required key added (breaking)\n\
          \x20 published versions never change what they accept: bump `version` to 2 in \
@@ -224,8 +224,27 @@ fn a_bump_keeps_every_older_version_and_classifies_the_changes() {
     assert!(root.path().join(V2_SCHEMA).exists());
 
     let stream: Value = serde_json::from_str(&read(root.path(), files::STREAM_SCHEMA)).unwrap();
-    let recorded: Vec<&String> = stream["$defs"].as_object().unwrap().keys().collect();
-    assert_eq!(recorded, ["Deployed.v1", "Deployed.v2", "Deployed.v3"]);
+    let definitions: Vec<&String> = stream["$defs"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        definitions,
+        [
+            "Attributes",
+            "DeployedV1",
+            "DeployedV1Data",
+            "DeployedV2",
+            "DeployedV2Data",
+            "DeployedV3",
+            "DeployedV3Data"
+        ]
+    );
+    let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    let recorded: Vec<(&Value, &Value)> = catalogue["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| (&event["eventType"], &event["schemaVersion"]))
+        .collect();
+    assert_eq!(recorded.len(), 3);
 
     let docs = read(root.path(), "docs/telemetry.md");
     assert!(
@@ -379,4 +398,82 @@ fn an_unreleased_first_version_is_a_draft_until_published() {
     }));
     publish(root.path(), vec![]);
     assert!(!root.path().join(V1_SCHEMA).exists());
+}
+
+/// `schema` as a generator without standard keywords wrote it: schemars' integer formats instead
+/// of bounds, no `$id`, no titles on definitions.
+fn in_old_keywords(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if object.get("maximum") == Some(&Value::from(9_007_199_254_740_991_i64)) {
+                object.remove("maximum");
+                object.insert("format".into(), "uint64".into());
+            }
+            object.remove("$id");
+            if let Some(Value::Object(definitions)) = object.get_mut("$defs") {
+                for definition in definitions.values_mut() {
+                    if let Some(definition) = definition.as_object_mut() {
+                        definition.remove("title");
+                    }
+                }
+            }
+            for (key, value) in object.iter_mut() {
+                if key != "const" && key != "enum" {
+                    in_old_keywords(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(in_old_keywords),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_version_published_in_old_keywords_is_rewritten_in_standard_ones_and_recorded() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    let standard = read(root.path(), V1_SCHEMA);
+    let mut old: Value = serde_json::from_str(&standard).unwrap();
+    in_old_keywords(&mut old);
+    let old_text = serde_json::to_string_pretty(&old).unwrap() + "\n";
+    assert!(old_text.contains("\"format\": \"uint64\"") && !old_text.contains("$id"));
+    std::fs::write(root.path().join(V1_SCHEMA), &old_text).unwrap();
+
+    // Anything more than the rewrite is refused, measured against the rewritten file.
+    let problems = refusal(generate(
+        root.path(),
+        vec![version::<v1_changed::Deployed>()],
+    ));
+    assert!(
+        matches!(&problems[..], [Problem::Changed { .. }]),
+        "{problems:?}"
+    );
+    assert!(
+        !problems[0].to_string().contains("format"),
+        "{}",
+        problems[0]
+    );
+
+    let written = publish(root.path(), vec![version::<v1::Deployed>()]);
+    assert!(written.contains(&V1_SCHEMA.to_owned()));
+    assert_eq!(read(root.path(), V1_SCHEMA), standard);
+    let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    let amendment = &catalogue["events"][0]["amendments"][0];
+    assert_eq!(amendment["kind"], "standard-keywords");
+    let changes: Vec<&str> = amendment["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| change.as_str().unwrap())
+        .collect();
+    assert!(
+        changes.contains(&"`(root)`: `$id` changed (compatible)"),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(
+            &"`ts`: constraint relaxed: `format` removed (was `\"uint64\"`) (compatible)"
+        ),
+        "{changes:?}"
+    );
 }

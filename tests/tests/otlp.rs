@@ -9,7 +9,6 @@
 mod collector;
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::time::Duration;
 
 use collector::{Behaviour, Collector, refused_endpoint};
@@ -38,13 +37,7 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
         .collect()
 }
 
-fn log_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
+use telemetry_tests::log_lines;
 
 /// Sends one event to `endpoint`, with `extra` variables set, and returns the log file's lines.
 fn one_event_logged(endpoint: &str, extra: &[(&str, &str)]) -> Vec<Value> {

@@ -29,13 +29,7 @@ fn vars(vars: &[(&str, &Path)]) -> Vec<(OsString, OsString)> {
         .collect()
 }
 
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
+use telemetry_tests::log_lines as lines;
 
 fn is_diagnostic(line: &Value) -> bool {
     line.get("diagnostic").is_some()

@@ -30,13 +30,13 @@ fn every_schema_is_a_valid_draft_2020_12_schema() {
         jsonschema::meta::validate(&version.schema)
             .unwrap_or_else(|error| panic!("{}: {error}", version.key()));
     }
-    jsonschema::meta::validate(&stream_schema(&versions)).unwrap();
+    jsonschema::meta::validate(&stream_schema(&versions, &telemetry_tests::werf_config())).unwrap();
 }
 
 #[test]
 fn every_example_validates_against_its_own_schema_and_the_stream_schema() {
     let versions = catalog();
-    let stream = validator(&stream_schema(&versions));
+    let stream = validator(&stream_schema(&versions, &telemetry_tests::werf_config()));
     for version in &versions {
         let own = validator(&version.schema);
         assert!(
@@ -58,7 +58,7 @@ fn every_example_validates_against_its_own_schema_and_the_stream_schema() {
 #[test]
 fn werfs_published_payloads_validate() {
     let versions = catalog();
-    let stream = validator(&stream_schema(&versions));
+    let stream = validator(&stream_schema(&versions, &telemetry_tests::werf_config()));
     let fixtures =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed")).unwrap();
     let mut checked = 0;
@@ -78,7 +78,7 @@ fn werfs_published_payloads_validate() {
 #[test]
 fn wrong_payloads_are_rejected() {
     let versions = catalog();
-    let stream = validator(&stream_schema(&versions));
+    let stream = validator(&stream_schema(&versions, &telemetry_tests::werf_config()));
     let stage = versions
         .iter()
         .find(|v| v.event_type == "StageBuildFinished")
@@ -145,7 +145,7 @@ fn wrong_payloads_are_rejected() {
 #[test]
 fn the_stream_schema_is_closed_over_known_event_types() {
     let versions = catalog();
-    let stream = stream_schema(&versions);
+    let stream = stream_schema(&versions, &telemetry_tests::werf_config());
     let mut known: Vec<&str> = stream["properties"]["eventType"]["enum"]
         .as_array()
         .unwrap()
@@ -156,7 +156,207 @@ fn the_stream_schema_is_closed_over_known_event_types() {
     let mut expected: Vec<&str> = versions.iter().map(|v| v.event_type.as_str()).collect();
     expected.dedup();
     assert_eq!(known, expected);
-    assert_eq!(stream["oneOf"].as_array().unwrap().len(), versions.len());
+    // One check of the versions of each event type, one branch per version.
+    assert_eq!(
+        stream["allOf"].as_array().unwrap().len(),
+        expected.len() + versions.len()
+    );
+}
+
+/// Every schema object of `schema`, with where it is.
+fn subschemas<'a>(schema: &'a Value, at: &str, found: &mut Vec<(String, &'a Value)>) {
+    match schema {
+        Value::Object(object) => {
+            found.push((at.to_owned(), schema));
+            for (key, value) in object {
+                if !matches!(key.as_str(), "const" | "enum" | "examples" | "default") {
+                    subschemas(value, &format!("{at}/{key}"), found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                subschemas(item, &format!("{at}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every file the generator writes that is a schema, parsed, by path.
+fn committed_schemas() -> Vec<(String, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut paths = vec![
+        files::STREAM_SCHEMA.to_owned(),
+        files::LOG_LINE_SCHEMA.to_owned(),
+    ];
+    for entry in std::fs::read_dir(root.join(files::EVENT_SCHEMAS)).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        paths.push(format!("{}/{name}", files::EVENT_SCHEMAS));
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let schema = parse(&std::fs::read_to_string(root.join(&path)).unwrap());
+            (path, schema)
+        })
+        .collect()
+}
+
+#[test]
+fn every_schema_is_standard_titled_and_identified() {
+    const KNOWN_FORMATS: &[&str] = &["uuid"];
+    let schemas = committed_schemas();
+    assert_eq!(schemas.len(), 2 + catalog().len());
+    for (path, schema) in &schemas {
+        let id = schema["$id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no $id"));
+        assert!(
+            id.starts_with("https://werf.io/schemas/telemetry/"),
+            "{path}: {id}"
+        );
+        assert!(
+            id.ends_with(path.trim_start_matches("schemas/")),
+            "{path}: {id}"
+        );
+        for (name, definition) in schema["$defs"].as_object().unwrap() {
+            assert!(!name.contains('.'), "{path}: {name}");
+            assert_eq!(definition["title"], name.as_str(), "{path}: {name}");
+        }
+        let mut found = Vec::new();
+        subschemas(schema, "", &mut found);
+        for (at, subschema) in found {
+            if let Some(format) = subschema.get("format") {
+                assert!(
+                    KNOWN_FORMATS.contains(&format.as_str().unwrap()),
+                    "{path}{at}: format {format}"
+                );
+            }
+            if subschema.get("type") == Some(&json!("integer")) && subschema.get("const").is_none()
+            {
+                for bound in ["minimum", "maximum"] {
+                    let value = subschema[bound]
+                        .as_i64()
+                        .unwrap_or_else(|| panic!("{path}{at}: no {bound}"));
+                    assert!(
+                        value.abs() <= 9_007_199_254_740_991,
+                        "{path}{at}: {bound} {value}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn payloads_no_rust_type_can_hold_are_rejected() {
+    let versions = catalog();
+    let stream = validator(&stream_schema(&versions, &telemetry_tests::werf_config()));
+    let example = |event_type: &str| {
+        parse(
+            &versions
+                .iter()
+                .find(|v| v.event_type == event_type)
+                .unwrap()
+                .examples[0],
+        )
+    };
+    let cases: [(&str, Mutation); 5] = [
+        (
+            "BuildStarted",
+            ("imagesCount = 2^32", |p| {
+                p["eventData"]["imagesCount"] = json!(4_294_967_296_u64);
+            }),
+        ),
+        (
+            "BuildStarted",
+            ("ts = u64::MAX", |p| {
+                p["ts"] = json!(18_446_744_073_709_551_615_u64);
+            }),
+        ),
+        (
+            "BuildStarted",
+            ("ts = 2^64", |p| {
+                p["ts"] = json!(1.844_674_407_370_955_2e19);
+            }),
+        ),
+        (
+            "CommandExited",
+            ("exitCode = 2^31", |p| {
+                p["eventData"]["exitCode"] = json!(2_147_483_648_u64);
+            }),
+        ),
+        (
+            "CommandExited",
+            ("exitCode = -2^31 - 1", |p| {
+                p["eventData"]["exitCode"] = json!(-2_147_483_649_i64);
+            }),
+        ),
+    ];
+    for (event_type, (what, mutate)) in cases {
+        let mut payload = example(event_type);
+        assert!(stream.is_valid(&payload));
+        mutate(&mut payload);
+        assert!(!stream.is_valid(&payload), "{what}");
+    }
+}
+
+#[test]
+fn one_wrong_field_is_one_error_where_it_is_and_unknown_versions_one_error_too() {
+    let versions = catalog();
+    let stream = validator(&stream_schema(&versions, &telemetry_tests::werf_config()));
+    let valid = parse(
+        &versions
+            .iter()
+            .find(|v| v.event_type == "BuildStarted")
+            .unwrap()
+            .examples[0],
+    );
+    let errors = |mutate: fn(&mut Value)| {
+        let mut payload = valid.clone();
+        mutate(&mut payload);
+        stream
+            .iter_errors(&payload)
+            .map(|error| error.instance_path().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        errors(|p| p["eventData"]["imagesCount"] = json!("three")),
+        ["/eventData/imagesCount"]
+    );
+    assert_eq!(errors(|p| p["eventType"] = json!("Nope")), ["/eventType"]);
+    assert_eq!(
+        errors(|p| p["schemaVersion"] = json!(9)),
+        ["/schemaVersion"]
+    );
+}
+
+#[test]
+fn the_log_line_schema_takes_events_and_diagnostics_and_nothing_else() {
+    let validator = telemetry_tests::log_line_validator();
+    let event = parse(&catalog()[0].examples[0]);
+    assert!(validator.is_valid(&event));
+    let diagnostic = json!({
+        "diagnostic": "delivery",
+        "message": "1 event(s) not delivered",
+        "ts": 1_700_000_000_000_u64,
+        "executionID": "2f75d020-684e-4224-9013-35e95e1b7721",
+    });
+    assert!(validator.is_valid(&diagnostic));
+    let wrong: [fn(&mut Value); 3] = [
+        |line| line["diagnostic"] = json!("gossip"),
+        |line| line["hostname"] = json!("ci-7"),
+        |line| line["executionID"] = json!("not-a-uuid"),
+    ];
+    for mutate in wrong {
+        let mut line = diagnostic.clone();
+        mutate(&mut line);
+        assert!(!validator.is_valid(&line), "{line}");
+    }
+    let mut event = event;
+    event["eventType"] = json!("Nope");
+    assert!(!validator.is_valid(&event));
 }
 
 /// One snapshot per event version: the payloads exactly as `examples/` holds them.
@@ -169,7 +369,7 @@ fn example_payloads_snapshot() {
 
 #[test]
 fn stream_schema_snapshot() {
-    insta::assert_json_snapshot!(stream_schema(&catalog()));
+    insta::assert_json_snapshot!(stream_schema(&catalog(), &telemetry_tests::werf_config()));
 }
 
 /// Transitive replay over the repository's committed files.
@@ -182,7 +382,7 @@ fn the_repositorys_own_examples_replay() {
     let stream: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join(files::STREAM_SCHEMA)).unwrap())
             .unwrap();
-    let mut rebuilt = stream_schema(&versions);
+    let mut rebuilt = stream_schema(&versions, &telemetry_tests::werf_config());
     rebuilt["$comment"] = stream["$comment"].clone();
     assert_eq!(stream, rebuilt);
 }

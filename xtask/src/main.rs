@@ -11,6 +11,9 @@ fn main() -> std::process::ExitCode {
 fn config() -> telemetry_schema::Config {
     telemetry_schema::Config::new(werf::TOOL_NAME, werf::ENV_PREFIX)
         .group_channel(werf::GROUP_CHANNEL)
+        .base_uri(werf::SCHEMAS_URI)
+        .endpoint(werf::ENDPOINT)
+        .span_name(werf::SPAN_NAME)
 }
 
 #[cfg(test)]

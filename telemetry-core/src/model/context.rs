@@ -102,7 +102,9 @@ impl Context {
 /// `attributes`: the environment a command runs in.
 ///
 /// Serialises with keys in the order `arch, os, groupChannel, version, ci, ciName, extra`;
-/// `groupChannel` and `ciName` are absent when `None`.
+/// `groupChannel` and `ciName` are absent when `None`. The descriptions name variables with
+/// placeholders (`{PREFIX}`, `{GROUP_CHANNEL}`), which the generated schemas and docs fill in
+/// with the program's own names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(description = "The environment the command runs in.")]
@@ -111,7 +113,7 @@ pub struct Attributes {
     pub arch: String,
     /// Operating system, in Go's GOOS names: `linux`, `darwin`, `windows`, ...
     pub os: String,
-    /// The trdl group channel selected with `TRDL_USE_<PREFIX>_GROUP_CHANNEL`; absent when not set.
+    /// The release channel the tool came from, copied from `{GROUP_CHANNEL}`; absent when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_channel: Option<String>,
     /// The tool's version; `dev` for development builds.
@@ -121,7 +123,7 @@ pub struct Attributes {
     /// The CI/CD system detected (`gitlab`, `github-actions`, ...); absent when none is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_name: Option<String>,
-    /// Additional anonymous attributes from `<PREFIX>_TELEMETRY_EXTRA_ATTRIBUTE_*` variables.
+    /// Additional attributes the user set, from `{PREFIX}_TELEMETRY_EXTRA_ATTRIBUTE_*` variables.
     #[schemars(schema_with = "extra_schema")]
     pub extra: BTreeMap<String, String>,
 }

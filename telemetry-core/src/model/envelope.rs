@@ -89,6 +89,12 @@ impl<E: TelemetryEvent> Envelope<E> {
     }
 }
 
+/// The largest integer every consumer of the JSON reads exactly: JavaScript's
+/// `Number.MAX_SAFE_INTEGER`, 2^53 − 1, the bound I-JSON (RFC 7493) sets for interoperable
+/// integers. Schemas bound 64-bit integers (`ts`, durations) by it: milliseconds up to it reach
+/// the year 287,396.
+pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+
 /// The envelope's keys, in wire order; the descriptions are the schema's.
 pub(crate) mod keys {
     pub(crate) const TS: &str = "ts";
@@ -218,8 +224,8 @@ pub(crate) fn envelope_schema(
             (keys::TS): {
                 "description": "Timestamp: milliseconds since the Unix epoch when the event was emitted.",
                 "type": "integer",
-                "format": "uint64",
                 "minimum": 0,
+                "maximum": MAX_SAFE_INTEGER,
             },
             (keys::EXECUTION_ID): {
                 "description": "Run UUID: random, one per run of the command; ties the run's events together.",
@@ -233,7 +239,7 @@ pub(crate) fn envelope_schema(
                 "pattern": Context::USER_ID_PATTERN,
             },
             (keys::PROJECT_ID): {
-                "description": "Checksum (SHA-256, lowercase hex) of the project's normalised Git origin URL; empty when the project is not a Git repository.",
+                "description": "Checksum (SHA-256, lowercase hex) of `host:::path` of the project's Git `origin` URL, its user, password, port, query and fragment dropped; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user's).",
                 "type": "string",
                 "pattern": Context::PROJECT_ID_PATTERN,
             },

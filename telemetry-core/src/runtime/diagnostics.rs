@@ -1,11 +1,51 @@
 //! Diagnostics: the lines of the log file that say what went wrong, never the terminal. Each
 //! kind is written a few times, then counted, and the count written once at the end, so that a
 //! thousand malformed variables or a failing network cost a few lines, not a thousand.
+//!
+//! A diagnostic line is `{"diagnostic":<kind>,"executionID":...,"message":...,"ts":...}`: the
+//! `diagnostic` key tells it from an event line. Its kinds, in [`KINDS`]:
+//!
+//! ```
+//! let kinds: Vec<&str> = telemetry_core::diagnostics::KINDS.iter().map(|kind| kind.name).collect();
+//! assert_eq!(kinds, ["configuration", "delivery", "dropped", "serialization"]);
+//! ```
 
 use std::collections::BTreeMap;
 
 /// How many diagnostics of one kind are written before the rest are only counted.
-pub(crate) const SHOWN_PER_KIND: usize = 5;
+pub const SHOWN_PER_KIND: usize = 5;
+
+/// One kind of diagnostic: the `diagnostic` key's value, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The value of the line's `diagnostic` key.
+    pub name: &'static str,
+    /// What lines of this kind report, one sentence of Markdown.
+    pub meaning: &'static str,
+}
+
+/// Every kind of diagnostic, in the order the docs list them.
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: kind::CONFIGURATION,
+        meaning: "The environment or the settings asked for something that cannot be done: a \
+                  malformed variable, an unusable endpoint or proxy, a log file made private.",
+    },
+    Kind {
+        name: kind::DELIVERY,
+        meaning: "Events could not be delivered: the collector refused them, did not answer \
+                  before the shutdown deadline, or could not be reached.",
+    },
+    Kind {
+        name: kind::DROPPED,
+        meaning: "Events or log lines were dropped: the queue was full, or the shutdown \
+                  deadline passed.",
+    },
+    Kind {
+        name: kind::SERIALIZATION,
+        meaning: "An event did not serialise to JSON.",
+    },
+];
 
 /// The kinds of diagnostics, as the `diagnostic` key of a line says.
 pub(crate) mod kind {

@@ -20,7 +20,7 @@
 )]
 
 pub mod detect;
-mod diagnostics;
+pub mod diagnostics;
 pub mod environment;
 mod fs;
 mod git;

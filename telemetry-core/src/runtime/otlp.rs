@@ -212,10 +212,108 @@ impl Sink for OtlpSink {
     }
 }
 
+/// What a span attribute carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpanValue {
+    /// `ts`, an integer.
+    Ts,
+    /// `executionID`, a string.
+    ExecutionId,
+    /// `userID`, a string.
+    UserId,
+    /// `projectID`, a string.
+    ProjectId,
+    /// `command`, a string.
+    Command,
+    /// `eventType`, a string.
+    EventType,
+    /// `eventData`, serialised: a JSON document in a string.
+    EventData,
+    /// `attributes`, serialised: a JSON document in a string.
+    Attributes,
+    /// `schemaVersion`, an integer.
+    SchemaVersion,
+}
+
+impl SpanValue {
+    /// The OTLP value type: `int` or `string`.
+    pub fn otlp_type(self) -> &'static str {
+        match self {
+            SpanValue::Ts | SpanValue::SchemaVersion => "int",
+            _ => "string",
+        }
+    }
+}
+
+/// One attribute of an event's span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanAttribute {
+    /// The attribute's key.
+    pub key: &'static str,
+    /// What it carries.
+    pub value: SpanValue,
+}
+
+/// The attributes of every event's span, in order: werf's wire mapping. The transport builds
+/// spans from this table, and the generated docs show it.
+pub const SPAN_ATTRIBUTES: [SpanAttribute; 9] = [
+    SpanAttribute {
+        key: "ts",
+        value: SpanValue::Ts,
+    },
+    SpanAttribute {
+        key: "executionID",
+        value: SpanValue::ExecutionId,
+    },
+    SpanAttribute {
+        key: "userID",
+        value: SpanValue::UserId,
+    },
+    SpanAttribute {
+        key: "projectID",
+        value: SpanValue::ProjectId,
+    },
+    SpanAttribute {
+        key: "command",
+        value: SpanValue::Command,
+    },
+    SpanAttribute {
+        key: "eventType",
+        value: SpanValue::EventType,
+    },
+    SpanAttribute {
+        key: "eventData",
+        value: SpanValue::EventData,
+    },
+    SpanAttribute {
+        key: "attributes",
+        value: SpanValue::Attributes,
+    },
+    SpanAttribute {
+        key: "schemaVersion",
+        value: SpanValue::SchemaVersion,
+    },
+];
+
 /// werf's span of one event.
 fn span(name: &str, event: &EncodedEvent<'_>) -> Span {
     let nanos = event.ts.saturating_mul(1_000_000);
     let context = event.context;
+    let attributes = SPAN_ATTRIBUTES
+        .iter()
+        .map(|attribute| match attribute.value {
+            SpanValue::Ts => integer(attribute.key, event.ts),
+            SpanValue::ExecutionId => string(attribute.key, &context.execution_id),
+            SpanValue::UserId => string(attribute.key, &context.user_id),
+            SpanValue::ProjectId => string(attribute.key, &context.project_id),
+            SpanValue::Command => string(attribute.key, &context.command),
+            SpanValue::EventType => string(attribute.key, event.event_type),
+            SpanValue::EventData => string(attribute.key, event.event_data_json),
+            SpanValue::Attributes => string(attribute.key, event.attributes_json),
+            SpanValue::SchemaVersion => integer(attribute.key, u64::from(event.schema_version)),
+        })
+        .collect();
     Span {
         trace_id: uuid::Uuid::new_v4().as_bytes().to_vec(),
         span_id: uuid::Uuid::new_v4().as_bytes()[..8].to_vec(),
@@ -223,17 +321,7 @@ fn span(name: &str, event: &EncodedEvent<'_>) -> Span {
         kind: SpanKind::Internal.into(),
         start_time_unix_nano: nanos,
         end_time_unix_nano: nanos,
-        attributes: vec![
-            integer("ts", event.ts),
-            string("executionID", &context.execution_id),
-            string("userID", &context.user_id),
-            string("projectID", &context.project_id),
-            string("command", &context.command),
-            string("eventType", event.event_type),
-            string("eventData", event.event_data_json),
-            string("attributes", event.attributes_json),
-            integer("schemaVersion", u64::from(event.schema_version)),
-        ],
+        attributes,
         ..Span::default()
     }
 }

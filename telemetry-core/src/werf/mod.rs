@@ -38,6 +38,9 @@ pub const SPAN_NAME: &str = "telemetry.werf.io";
 /// werf's collector.
 pub const ENDPOINT: &str = "https://telemetry.werf.io/v1/traces";
 
+/// Where werf's telemetry schemas are published: the base of their `$id`s.
+pub const SCHEMAS_URI: &str = "https://werf.io/schemas/telemetry/";
+
 /// The variable trdl, werf's installer, sets to the group channel werf comes from.
 pub const GROUP_CHANNEL: EnvVar = EnvVar {
     name: "TRDL_USE_WERF_GROUP_CHANNEL",
@@ -60,8 +63,12 @@ pub fn settings(version: impl Into<String>) -> Settings {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[telemetry(version = 2, example = examples::command_started)]
 pub struct CommandStarted {
-    /// The command's options that were set, by flag name only, never their values; absent when
-    /// none were set.
+    /// The command's options that were given a value, by flag name only, never the value; absent
+    /// when none were.
+    ///
+    /// werf lists the options but fills in none of `asCli`, `asEnv` and `count`: its payloads
+    /// always say `false`, `false` and `0`, as its own example does; a program using this
+    /// runtime fills them in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command_options: Vec<CommandOption>,
 }
@@ -72,11 +79,11 @@ pub struct CommandStarted {
 pub struct CommandOption {
     /// The option's flag name, without leading dashes.
     pub name: String,
-    /// Whether the option was set on the command line.
+    /// Whether the option was set on the command line (werf always sends `false`).
     pub as_cli: bool,
-    /// Whether the option was set through an environment variable.
+    /// Whether the option was set through an environment variable (werf always sends `false`).
     pub as_env: bool,
-    /// How many times the option was given.
+    /// How many times the option was given (werf always sends `0`).
     pub count: u32,
 }
 

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "log_schema.rs"]
+mod log_schema;
+use log_schema::log_line_validator;
+
 /// How long a run of the demo may take before the test calls it hung: far beyond anything the
 /// demo needs, even on a loaded machine.
 const WATCHDOG: Duration = Duration::from_mins(1);
@@ -59,13 +63,21 @@ pub(crate) fn run_in(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -
     child.wait_with_output().expect("the demo's output")
 }
 
-/// The lines of a log file, parsed.
+/// The lines of a log file, parsed, each checked against the repository's committed log-line
+/// schema (the demo is werf, whose schemas these are).
 pub(crate) fn log_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
+    let lines: Vec<Value> = std::fs::read_to_string(path)
         .expect("the log file exists")
         .lines()
         .map(|line| serde_json::from_str(line).expect("every line is JSON"))
-        .collect()
+        .collect();
+    let validator = log_line_validator();
+    for line in &lines {
+        if let Err(error) = validator.validate(line) {
+            panic!("{line}: {error} at {}", error.instance_path());
+        }
+    }
+    lines
 }
 
 /// The diagnostic lines of a log, as `(kind, message)`.
