@@ -21,6 +21,7 @@
 //! #[telemetry(version = 1, example = example)]
 //! pub struct ImageBuildStarted {
 //!     /// How many images the build will produce.
+//!     #[telemetry(class = system_metadata, purpose = feature_insight)]
 //!     pub images_count: u32,
 //! }
 //!
@@ -55,7 +56,8 @@ pub use model::context::{Attributes, Context};
 pub use model::encode::EnvelopeEncoder;
 pub use model::envelope::{Envelope, MAX_SAFE_INTEGER};
 pub use model::event::TelemetryEvent;
-pub use model::registry;
+pub use model::hashed::{HashKey, Hashed};
+pub use model::{classify, registry};
 pub use runtime::settings::{DecidedBy, Settings, Status};
 pub use runtime::{
     Telemetry, TelemetryBuilder, detect, diagnostics, environment, otlp, project_id, proxy, sink,

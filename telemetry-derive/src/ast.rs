@@ -1,7 +1,7 @@
 //! The derive's input as a typed model that keeps references into the original syntax, so that
 //! later phases can point errors at the narrowest token.
 
-use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident};
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type};
 
 /// A derive input, classified by shape.
 pub(crate) struct Input<'a> {
@@ -33,6 +33,8 @@ pub(crate) enum Shape<'a> {
 pub(crate) struct Field<'a> {
     /// The field's name.
     pub(crate) ident: &'a Ident,
+    /// The field's type.
+    pub(crate) ty: &'a Type,
     /// The attributes on the field.
     pub(crate) attrs: &'a [Attribute],
 }
@@ -49,6 +51,7 @@ impl<'a> Input<'a> {
                         .filter_map(|field| {
                             Some(Field {
                                 ident: field.ident.as_ref()?,
+                                ty: &field.ty,
                                 attrs: &field.attrs,
                             })
                         })
@@ -74,6 +77,32 @@ impl<'a> Input<'a> {
             Shape::Named(fields) => fields,
             _ => &[],
         }
+    }
+}
+
+/// Whether values of `ty` are sent hashed: `Hashed<..>`, also inside `Option`, `Vec` or `Box`.
+/// Read from the syntax: a type alias of `Hashed` is not seen through.
+pub(crate) fn is_hashed(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Hashed" {
+        return true;
+    }
+    let wrapper = ["Option", "Vec", "Box"]
+        .iter()
+        .any(|name| last.ident == name);
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(arguments) if wrapper => {
+            arguments.args.iter().any(|argument| match argument {
+                syn::GenericArgument::Type(inner) => is_hashed(inner),
+                _ => false,
+            })
+        }
+        _ => false,
     }
 }
 

@@ -1,8 +1,10 @@
-//! Parses `#[telemetry(...)]` on the struct with `parse_nested_meta`, and the few
-//! `#[serde(...)]` container keys that decide whether a struct can be an event at all.
+//! Parses `#[telemetry(...)]` on the struct and on its fields with `parse_nested_meta`, and the
+//! `#[serde(...)]` keys that decide whether a struct can be an event at all and what its fields
+//! are called on the wire.
 //!
-//! This phase checks syntax only (is `version` an integer, is `example` a path); rules that
-//! involve several keys or the struct's shape live in [`crate::valid`].
+//! This phase checks syntax only (is `version` an integer, is `example` a path, is `class` one
+//! of the classes); rules that involve several keys or the struct's shape live in
+//! [`crate::valid`].
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -13,8 +15,39 @@ use syn::{Attribute, LitInt, LitStr, Path};
 use crate::ast::Input;
 use crate::errors::Errors;
 
-/// The keys `#[telemetry(...)]` accepts, as listed in error messages.
+/// The keys `#[telemetry(...)]` accepts on the struct, as listed in error messages.
 const EXPECTED_KEYS: &str = "`version`, `example`, `event_type`, `unreleased`";
+
+/// The keys `#[telemetry(...)]` accepts on a field.
+const EXPECTED_FIELD_KEYS: &str = "`class` or `purpose`";
+
+/// The classes of `class = ...`: the names `telemetry_core::classify::DataClass` has, and its
+/// variants.
+pub(crate) const CLASSES: &[(&str, &str)] = &[
+    ("system_metadata", "SystemMetadata"),
+    ("call_stack_or_exception", "CallStackOrException"),
+    ("customer_content", "CustomerContent"),
+    ("end_user_pseudonymized", "EndUserPseudonymized"),
+    ("public_personal", "PublicPersonal"),
+    ("public_non_personal", "PublicNonPersonal"),
+];
+
+/// The purposes of `purpose = ...`, and `telemetry_core::classify::Purpose`'s variants.
+pub(crate) const PURPOSES: &[(&str, &str)] = &[
+    ("feature_insight", "FeatureInsight"),
+    ("performance_and_health", "PerformanceAndHealth"),
+    ("business_insight", "BusinessInsight"),
+    ("security_and_auditing", "SecurityAndAuditing"),
+];
+
+/// `` `a`, `b` or `c` ``: the names of a vocabulary, for messages.
+pub(crate) fn one_of(vocabulary: &[(&str, &str)]) -> String {
+    let names: Vec<String> = vocabulary
+        .iter()
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
+    names.join(", ")
+}
 
 /// What the attributes of one item say.
 #[derive(Default)]
@@ -38,6 +71,32 @@ pub(crate) struct Attrs<'a> {
     pub(crate) serde_tag: Option<Path>,
     /// `#[serde(transparent)]`: the key's path.
     pub(crate) serde_transparent: Option<Path>,
+    /// `#[serde(rename_all = "...")]` (or its `serialize` form): how fields are renamed.
+    pub(crate) serde_rename_all: Option<String>,
+    /// What each field's attributes say, in field order.
+    pub(crate) fields: Vec<FieldAttrs<'a>>,
+}
+
+/// What the attributes of one field say.
+#[derive(Default)]
+pub(crate) struct FieldAttrs<'a> {
+    /// The first `#[telemetry]` attribute on the field: where errors about a missing key point.
+    pub(crate) attr: Option<&'a Attribute>,
+    /// `class = ...`: the variant of `DataClass`.
+    pub(crate) class: Option<&'static str>,
+    /// `purpose = ...`: the variant of `Purpose`.
+    pub(crate) purpose: Option<&'static str>,
+    /// The keys given, valid or not: a key with a bad value is not also reported missing.
+    pub(crate) seen: Vec<&'static str>,
+    /// Whether a `#[telemetry]` attribute could not be read, or had a wrong key or value: one
+    /// clear error then, not a missing key besides.
+    pub(crate) unreadable: bool,
+    /// `#[serde(rename = "...")]` (or its `serialize` form).
+    pub(crate) serde_rename: Option<String>,
+    /// `#[serde(skip)]` or `#[serde(skip_serializing)]`: never sent.
+    pub(crate) serde_skip: bool,
+    /// `#[serde(flatten)]`: the field's keys are its type's.
+    pub(crate) serde_flatten: bool,
 }
 
 /// A `version = N` value with the literal it came from.
@@ -61,16 +120,11 @@ impl<'a> Attrs<'a> {
                 attrs.parse_serde(attr);
             }
         }
-        for field in input.fields() {
-            for attr in field.attrs {
-                if attr.path().is_ident("telemetry") {
-                    errors.at(
-                        attr,
-                        "unexpected `#[telemetry]` on a field, expected it on the struct",
-                    );
-                }
-            }
-        }
+        attrs.fields = input
+            .fields()
+            .iter()
+            .map(|field| FieldAttrs::from_attrs(field.attrs, errors))
+            .collect();
         attrs
     }
 
@@ -153,8 +207,9 @@ impl<'a> Attrs<'a> {
         Ok(())
     }
 
-    /// Notes the `#[serde(...)]` container keys that no event can use. Everything else is
-    /// serde's business, including reporting malformed serde attributes.
+    /// Notes the `#[serde(...)]` container keys that no event can use, and how fields are
+    /// renamed. Everything else is serde's business, including reporting malformed serde
+    /// attributes.
     fn parse_serde(&mut self, attr: &Attribute) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("tag") {
@@ -162,10 +217,112 @@ impl<'a> Attrs<'a> {
             } else if meta.path.is_ident("transparent") {
                 self.serde_transparent
                     .get_or_insert_with(|| meta.path.clone());
+            } else if meta.path.is_ident("rename_all") {
+                if let Some(rule) = serialized_name(&meta)? {
+                    self.serde_rename_all = Some(rule);
+                }
+                return Ok(());
             }
             skip_value(&meta)
         });
     }
+}
+
+impl<'a> FieldAttrs<'a> {
+    /// Parses the attributes of one field, recording every error.
+    fn from_attrs(attrs: &'a [Attribute], errors: &mut Errors) -> Self {
+        let mut field = FieldAttrs::default();
+        for attr in attrs {
+            if attr.path().is_ident("telemetry") {
+                field.attr.get_or_insert(attr);
+                if let Err(error) = attr.parse_nested_meta(|meta| field.parse_key(&meta, errors)) {
+                    field.unreadable = true;
+                    errors.push(error);
+                }
+            } else if attr.path().is_ident("serde") {
+                let _ = attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("rename") {
+                        if let Some(name) = serialized_name(&meta)? {
+                            field.serde_rename = Some(name);
+                        }
+                        return Ok(());
+                    }
+                    if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+                        field.serde_skip = true;
+                    } else if meta.path.is_ident("flatten") {
+                        field.serde_flatten = true;
+                    }
+                    skip_value(&meta)
+                });
+            }
+        }
+        field
+    }
+
+    /// Parses one key of a field's `#[telemetry(...)]`.
+    fn parse_key(&mut self, meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+        let path = &meta.path;
+        let key = path_to_string(path);
+        let (known, vocabulary) = match key.as_str() {
+            "class" => ("class", CLASSES),
+            "purpose" => ("purpose", PURPOSES),
+            _ => {
+                self.unreadable = true;
+                errors.at(
+                    path,
+                    format_args!("unknown key `{key}`, expected {EXPECTED_FIELD_KEYS}"),
+                );
+                return skip_value(meta);
+            }
+        };
+        if self.seen.contains(&known) {
+            errors.at(
+                path,
+                format_args!("duplicate key `{key}`, expected it once"),
+            );
+            return skip_value(meta);
+        }
+        self.seen.push(known);
+        let expected = || format!("expected `{key} = ...` with one of {}", one_of(vocabulary));
+        let Some(value) = take_value(meta)?.filter(|value| !value.is_empty()) else {
+            errors.at(path, expected());
+            return Ok(());
+        };
+        let Ok(name) = syn::parse2::<syn::Ident>(value.clone()) else {
+            errors.at(&value, expected());
+            return Ok(());
+        };
+        match vocabulary.iter().find(|(spelled, _)| name == spelled) {
+            Some((_, variant)) if known == "class" => self.class = Some(variant),
+            Some((_, variant)) => self.purpose = Some(variant),
+            None => errors.at(
+                &name,
+                format_args!(
+                    "unknown {key} `{name}`, expected one of {}",
+                    one_of(vocabulary)
+                ),
+            ),
+        }
+        Ok(())
+    }
+}
+
+/// The serialised name a serde `rename`/`rename_all` key gives: `= "..."`, or
+/// `(serialize = "...")`; `None` when only `deserialize` is given.
+fn serialized_name(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
+    if meta.input.peek(syn::Token![=]) {
+        let literal: LitStr = meta.value()?.parse()?;
+        return Ok(Some(literal.value()));
+    }
+    let mut name = None;
+    meta.parse_nested_meta(|nested| {
+        let literal: LitStr = nested.value()?.parse()?;
+        if nested.path.is_ident("serialize") {
+            name = Some(literal.value());
+        }
+        Ok(())
+    })?;
+    Ok(name)
 }
 
 /// Takes the tokens after `=` up to the next top-level comma; `None` when there is no `=`.

@@ -4,7 +4,7 @@
 //! `::telemetry_core::__private::...`) so that it compiles whatever the user's module has in
 //! scope, and sits in a `const _: () = { ... };` block so that it adds no names.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -73,10 +73,30 @@ fn trait_items(event: &Event<'_>, examples: &TokenStream) -> TokenStream {
     let event_type = &event.event_type;
     let version = Literal::u32_unsuffixed(event.version);
     let unreleased = event.unreleased;
+    let fields = event.fields.iter().map(|field| {
+        let key = field.key.as_ref().map_or_else(
+            || quote!(::core::option::Option::None),
+            |key| quote!(::core::option::Option::Some(#key)),
+        );
+        let rust_name = &field.rust_name;
+        let class = Ident::new(field.class, Span::call_site());
+        let purpose = Ident::new(field.purpose, Span::call_site());
+        let hashed = field.hashed;
+        quote! {
+            ::telemetry_core::classify::Field {
+                key: #key,
+                rust_name: #rust_name,
+                class: ::telemetry_core::classify::DataClass::#class,
+                purpose: ::telemetry_core::classify::Purpose::#purpose,
+                hashed: #hashed,
+            }
+        }
+    });
     quote! {
         const EVENT_TYPE: &'static ::core::primitive::str = #event_type;
         const SCHEMA_VERSION: ::core::primitive::u32 = #version;
         const UNRELEASED: ::core::primitive::bool = #unreleased;
         const EXAMPLES: &'static [fn() -> ::telemetry_core::Envelope<Self>] = #examples;
+        const FIELDS: &'static [::telemetry_core::classify::Field] = &[#(#fields),*];
     }
 }

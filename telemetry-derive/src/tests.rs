@@ -19,7 +19,18 @@ fn expands_an_event() {
         #[telemetry(version = 2, example = examples::stage_build_finished)]
         pub struct StageBuildFinished {
             /// The image's name.
+            #[telemetry(class = customer_content, purpose = feature_insight)]
             pub image: String,
+            /// How long it took.
+            #[serde(rename = "ms")]
+            #[telemetry(class = system_metadata, purpose = performance_and_health)]
+            pub duration_ms: u64,
+            /// The plugin that built it, hashed.
+            #[telemetry(purpose = business_insight)]
+            pub plugin: Option<telemetry_core::Hashed<String>>,
+            /// Never sent.
+            #[serde(skip)]
+            pub scratch: u8,
         }
     }));
 }
@@ -32,7 +43,8 @@ fn expands_every_key() {
         #[telemetry(example = crate::examples::one, example = self::two)]
         struct r#RolledBack {
             /// How many releases.
-            releases: u32,
+            #[telemetry(class = system_metadata, purpose = feature_insight)]
+            r#releases: u32,
         }
     }));
 }

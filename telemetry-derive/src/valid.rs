@@ -5,7 +5,7 @@ use syn::ext::IdentExt;
 use syn::{Ident, Path};
 
 use crate::ast::{self, Input, Shape};
-use crate::attr::{self, Attrs};
+use crate::attr::{self, Attrs, CLASSES, PURPOSES, one_of};
 use crate::errors::Errors;
 
 /// The longest `eventType` accepted: it is also part of generated file names.
@@ -25,6 +25,22 @@ pub(crate) struct Event<'a> {
     pub(crate) examples: Vec<&'a Path>,
     /// Whether the version is still being designed.
     pub(crate) unreleased: bool,
+    /// The classification of every field serde sends.
+    pub(crate) fields: Vec<ClassifiedField>,
+}
+
+/// One field's classification, as `telemetry_core::classify::Field` has it.
+pub(crate) struct ClassifiedField {
+    /// The key on the wire; `None` for a flattened field.
+    pub(crate) key: Option<String>,
+    /// The Rust field's name.
+    pub(crate) rust_name: String,
+    /// The variant of `DataClass`.
+    pub(crate) class: &'static str,
+    /// The variant of `Purpose`.
+    pub(crate) purpose: &'static str,
+    /// Whether the field is sent hashed.
+    pub(crate) hashed: bool,
 }
 
 /// Checks every rule, recording each violation at the narrowest token.
@@ -99,6 +115,118 @@ pub(crate) fn validate<'a>(
         version,
         examples: attrs.examples.iter().collect(),
         unreleased: attrs.unreleased.is_some(),
+        fields: classify(input, attrs, errors),
+    }
+}
+
+/// Every field serde sends declares its class and purpose; the class of a `Hashed` field may be
+/// left out (what is sent is pseudonymized whatever the value was).
+fn classify(input: &Input<'_>, attrs: &Attrs<'_>, errors: &mut Errors) -> Vec<ClassifiedField> {
+    let mut classified = Vec::new();
+    for (field, field_attrs) in input.fields().iter().zip(&attrs.fields) {
+        if field_attrs.serde_skip {
+            continue;
+        }
+        let hashed = ast::is_hashed(field.ty);
+        let missing = |key: &str, value: Option<&str>| {
+            value.is_none() && !field_attrs.unreadable && !field_attrs.seen.contains(&key)
+        };
+        let no_class = missing("class", field_attrs.class) && !hashed;
+        let no_purpose = missing("purpose", field_attrs.purpose);
+        match field_attrs.attr {
+            None if no_class || no_purpose => errors.at(
+                field.ident,
+                if hashed {
+                    format!(
+                        "missing classification, expected `#[telemetry(purpose = ...)]` with one \
+                         of {} (the class of a `Hashed` field may be left out)",
+                        one_of(PURPOSES)
+                    )
+                } else {
+                    format!(
+                        "missing classification, expected `#[telemetry(class = ..., purpose = \
+                         ...)]` with `class` one of {} and `purpose` one of {}",
+                        one_of(CLASSES),
+                        one_of(PURPOSES)
+                    )
+                },
+            ),
+            Some(attr) => {
+                if no_class {
+                    errors.at(
+                        attr,
+                        format_args!(
+                            "missing `class`, expected `class = ...` with one of {}",
+                            one_of(CLASSES)
+                        ),
+                    );
+                }
+                if no_purpose {
+                    errors.at(
+                        attr,
+                        format_args!(
+                            "missing `purpose`, expected `purpose = ...` with one of {}",
+                            one_of(PURPOSES)
+                        ),
+                    );
+                }
+            }
+            None => {}
+        }
+        let rust_name = field.ident.unraw().to_string();
+        let key = (!field_attrs.serde_flatten).then(|| {
+            field_attrs
+                .serde_rename
+                .clone()
+                .unwrap_or_else(|| rename(&rust_name, attrs.serde_rename_all.as_deref()))
+        });
+        classified.push(ClassifiedField {
+            key,
+            rust_name,
+            class: field_attrs.class.unwrap_or(if hashed {
+                "EndUserPseudonymized"
+            } else {
+                "SystemMetadata"
+            }),
+            purpose: field_attrs.purpose.unwrap_or("FeatureInsight"),
+            hashed,
+        });
+    }
+    classified
+}
+
+/// A field's name as serde's `rename_all` rule makes it; an unknown rule (which serde reports)
+/// leaves it as it is.
+fn rename(field: &str, rule: Option<&str>) -> String {
+    let pascal = || {
+        let mut out = String::with_capacity(field.len());
+        let mut capitalize = true;
+        for c in field.chars() {
+            if c == '_' {
+                capitalize = true;
+            } else if capitalize {
+                out.push(c.to_ascii_uppercase());
+                capitalize = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    match rule {
+        Some("lowercase") => field.to_ascii_lowercase(),
+        Some("UPPERCASE" | "SCREAMING_SNAKE_CASE") => field.to_ascii_uppercase(),
+        Some("PascalCase") => pascal(),
+        Some("camelCase") => {
+            let pascal = pascal();
+            let mut chars = pascal.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_lowercase().to_string() + chars.as_str()
+            })
+        }
+        Some("kebab-case") => field.replace('_', "-"),
+        Some("SCREAMING-KEBAB-CASE") => field.to_ascii_uppercase().replace('_', "-"),
+        _ => field.to_owned(),
     }
 }
 
@@ -185,7 +313,26 @@ fn expected_event_type(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_event_type;
+    use super::{is_event_type, rename};
+
+    #[test]
+    fn renames_fields_as_serde_does() {
+        let cases = [
+            (None, "duration_ms"),
+            (Some("camelCase"), "durationMs"),
+            (Some("PascalCase"), "DurationMs"),
+            (Some("lowercase"), "duration_ms"),
+            (Some("UPPERCASE"), "DURATION_MS"),
+            (Some("snake_case"), "duration_ms"),
+            (Some("SCREAMING_SNAKE_CASE"), "DURATION_MS"),
+            (Some("kebab-case"), "duration-ms"),
+            (Some("SCREAMING-KEBAB-CASE"), "DURATION-MS"),
+            (Some("nonsense"), "duration_ms"),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(rename("duration_ms", rule), expected, "{rule:?}");
+        }
+    }
 
     #[test]
     fn event_types_are_pascal_case_ascii() {

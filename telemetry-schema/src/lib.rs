@@ -32,6 +32,7 @@
 //! #[telemetry(version = 2, example = deployed)]
 //! pub struct Deployed {
 //!     /// Whether it worked.
+//!     #[telemetry(class = system_metadata, purpose = feature_insight)]
 //!     pub success: bool,
 //! }
 //! fn deployed() -> Envelope<Deployed> {

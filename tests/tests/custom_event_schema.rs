@@ -18,18 +18,24 @@ use telemetry_tests::{Mutation, assert_rejected};
 #[telemetry(version = 3, event_type = "DeploymentFinished", example = full, example = minimal)]
 struct Deployed {
     /// Where it was deployed.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     target: Target,
     /// How long the release notes were; absent when there were none.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     notes_chars: Option<u32>,
     /// The release this one rolled back, or null.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     rollback_of: Option<String>,
     /// The services deployed.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     services: Vec<Service>,
     /// How the release was rolled out.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     strategy: Strategy,
     /// Warnings raised; absent when none were.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     warnings: Vec<String>,
 }
 

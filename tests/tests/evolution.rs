@@ -32,6 +32,7 @@ macro_rules! deployed {
             pub(crate) struct Deployed {
                 $(
                     #[doc = concat!("The ", stringify!($field), ".")]
+                    #[telemetry(class = system_metadata, purpose = feature_insight)]
                     $(#[$field_attr])*
                     pub(crate) $field: $ty,
                 )*
@@ -55,8 +56,10 @@ mod v1_redescribed {
     #[telemetry(event_type = "Deployed", example = example, version = 1)]
     pub(crate) struct Deployed {
         /// The duration, in milliseconds.
+        #[telemetry(class = system_metadata, purpose = performance_and_health)]
         pub(crate) duration_ms: u64,
         /// The success.
+        #[telemetry(class = system_metadata, purpose = feature_insight)]
         pub(crate) success: bool,
     }
 

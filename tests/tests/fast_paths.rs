@@ -68,13 +68,17 @@ enum Outcome {
 #[telemetry(version = 5, event_type = "PipelineRan", example = short, example = deep, unreleased)]
 struct Pipeline {
     /// Its steps.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     root: Step,
     /// How it ended.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     outcome: Outcome,
     /// Its labels.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     labels: std::collections::BTreeMap<String, u8>,
     /// An optional note.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     note: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use telemetry_schema::{Error, EventVersion};
 #[telemetry(version = 1, example = careless)]
 struct Careless {
     /// A count.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     count: u32,
 }
 
@@ -43,8 +44,10 @@ mod new {
 #[telemetry(version = 1, example = ambiguous)]
 struct Ambiguous {
     /// Before.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     before: old::Image,
     /// After.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     after: new::Image,
 }
 
@@ -64,6 +67,7 @@ fn ambiguous() -> Envelope<Ambiguous> {
 #[telemetry(version = 1, example = shuffled)]
 struct Shuffled {
     /// Counts by name.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     counts: std::collections::HashMap<String, u32>,
 }
 
@@ -81,6 +85,7 @@ fn shuffled() -> Envelope<Shuffled> {
 #[telemetry(version = 1, example = random)]
 struct Random {
     /// A run identifier.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     run: String,
 }
 

@@ -80,6 +80,7 @@ mod shadowed_prelude {
     #[telemetry(version = 1, example = example)]
     pub(crate) struct Shadowed {
         /// A number.
+        #[telemetry(class = system_metadata, purpose = feature_insight)]
         pub(crate) value: ::core::primitive::u32,
     }
 
@@ -117,6 +118,7 @@ mod no_implicit_prelude {
     #[telemetry(version = 1, example = example)]
     pub(crate) struct WithoutPrelude {
         /// A flag.
+        #[telemetry(class = system_metadata, purpose = feature_insight)]
         pub(crate) flag: ::core::primitive::bool,
     }
 

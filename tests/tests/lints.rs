@@ -41,8 +41,10 @@ use telemetry_core::{Context, Envelope, TelemetryEvent};
 #[telemetry(version = 4, event_type = "Deployed", unreleased, example = deployed)]
 pub struct DeployFinished {
     /// How long the deployment took, in milliseconds.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub duration_ms: u64,
     /// The releases deployed.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub releases: Vec<String>,
 }
 

@@ -16,6 +16,7 @@ macro_rules! clashing_event {
             #[telemetry(version = $version, event_type = "Clash", example = example)]
             pub(crate) struct $name {
                 /// A flag.
+                #[telemetry(class = system_metadata, purpose = feature_insight)]
                 pub(crate) flag: bool,
             }
 
@@ -39,6 +40,7 @@ mod alone {
     #[telemetry(version = 1, example = example)]
     pub(crate) struct Alone {
         /// A flag.
+        #[telemetry(class = system_metadata, purpose = feature_insight)]
         pub(crate) flag: bool,
     }
 

@@ -18,6 +18,7 @@ use crate::{Context, TelemetryEvent};
 /// #[telemetry(version = 1, example = built)]
 /// pub struct StageBuilt {
 ///     /// How long it took, in milliseconds.
+///     #[telemetry(class = system_metadata, purpose = performance_and_health)]
 ///     pub duration_ms: u64,
 /// }
 /// fn built() -> Envelope<StageBuilt> {

@@ -22,6 +22,7 @@ use crate::{Attributes, Context, TelemetryEvent};
 /// #[telemetry(version = 1, example = example)]
 /// pub struct Happened {
 ///     /// How often.
+///     #[telemetry(class = system_metadata, purpose = feature_insight)]
 ///     pub times: u8,
 /// }
 /// fn example() -> Envelope<Happened> {
@@ -72,6 +73,7 @@ impl<E: TelemetryEvent> Envelope<E> {
     /// #[telemetry(version = 1, example = deployed)]
     /// pub struct Deployed {
     ///     /// Whether it worked.
+    ///     #[telemetry(class = system_metadata, purpose = feature_insight)]
     ///     pub success: bool,
     /// }
     ///
@@ -106,6 +108,20 @@ pub(crate) mod keys {
     pub(crate) const EVENT_TYPE: &str = "eventType";
     pub(crate) const EVENT_DATA: &str = "eventData";
     pub(crate) const SCHEMA_VERSION: &str = "schemaVersion";
+
+    /// Every key, in wire order.
+    #[cfg(test)]
+    pub(crate) const ALL: [&str; 9] = [
+        TS,
+        EXECUTION_ID,
+        USER_ID,
+        PROJECT_ID,
+        COMMAND,
+        ATTRIBUTES,
+        EVENT_TYPE,
+        EVENT_DATA,
+        SCHEMA_VERSION,
+    ];
 }
 
 impl<E: TelemetryEvent> Serialize for Envelope<E> {

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::Envelope;
+use crate::classify::Field;
 
 /// A schema-versioned telemetry event: the struct is the envelope's `eventData`.
 ///
@@ -19,6 +20,7 @@ use crate::Envelope;
 /// #[telemetry(version = 3, event_type = "Rollback", example = rolled_back)]
 /// pub struct RolledBack {
 ///     /// How many releases were rolled back.
+///     #[telemetry(class = system_metadata, purpose = feature_insight)]
 ///     pub releases: u32,
 /// }
 ///
@@ -29,9 +31,10 @@ use crate::Envelope;
 /// assert_eq!(RolledBack::EVENT_TYPE, "Rollback");
 /// assert_eq!(RolledBack::SCHEMA_VERSION, 3);
 /// assert_eq!(RolledBack::examples().len(), 1);
+/// assert_eq!(RolledBack::FIELDS[0].key, Some("releases"));
 /// ```
 ///
-/// Keys of `#[telemetry(...)]`:
+/// Keys of `#[telemetry(...)]` on the struct:
 ///
 /// | key | meaning |
 /// |---|---|
@@ -39,6 +42,13 @@ use crate::Envelope;
 /// | `example = path` | required, repeatable; a function returning `Envelope<Self>` |
 /// | `event_type = "Name"` | the [`EVENT_TYPE`](Self::EVENT_TYPE), `PascalCase`; default: the struct's name |
 /// | `unreleased` | the version is still being designed (see [`UNRELEASED`](Self::UNRELEASED)) |
+///
+/// and on every field serde sends, both required ([`FIELDS`](Self::FIELDS)):
+///
+/// | key | meaning |
+/// |---|---|
+/// | `class = ...` | what the field holds, a [`DataClass`](crate::classify::DataClass): `system_metadata`, `call_stack_or_exception`, `customer_content`, `end_user_pseudonymized`, `public_personal` or `public_non_personal`; it covers the field's whole subtree, and may be left out on a [`Hashed`](crate::Hashed) field |
+/// | `purpose = ...` | why it is collected, a [`Purpose`](crate::classify::Purpose): `feature_insight`, `performance_and_health`, `business_insight` or `security_and_auditing` |
 ///
 /// The derive accepts structs with named fields and no generic parameters, each documented with
 /// a doc comment (the docs become the schema's descriptions). The struct must also derive
@@ -58,6 +68,10 @@ pub trait TelemetryEvent: Serialize + JsonSchema + Sized + 'static {
     /// derive), as shown in the generated docs and example files. Function pointers rather than
     /// a function returning a `Vec`, so that the derive generates no code for them.
     const EXAMPLES: &'static [fn() -> Envelope<Self>];
+
+    /// The classification of every field serde sends (`#[telemetry(class = ..., purpose = ...)]`
+    /// on the fields), in field order.
+    const FIELDS: &'static [Field];
 
     /// The documented example payloads, built.
     fn examples() -> Vec<Envelope<Self>> {

@@ -17,6 +17,7 @@
 //! #[telemetry(version = 1, example = deployed)]
 //! pub struct Deployed {
 //!     /// Whether it worked.
+//!     #[telemetry(class = system_metadata, purpose = feature_insight)]
 //!     pub success: bool,
 //! }
 //! fn deployed() -> Envelope<Deployed> {
@@ -33,9 +34,10 @@ use std::fmt::{self, Write as _};
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
 
-use crate::EnvelopeEncoder;
 use crate::TelemetryEvent;
+use crate::classify::Field;
 use crate::model::envelope;
+use crate::{EnvelopeEncoder, HashKey};
 
 /// Hands each example envelope, serialised compactly, to the visitor with its index; stops at
 /// the first that does not serialise, with its index.
@@ -59,6 +61,7 @@ pub struct EventRegistration {
     schema_name: fn() -> Cow<'static, str>,
     event_data_schema: fn(&mut SchemaGenerator) -> Schema,
     encode_examples: EncodeExamples,
+    fields: &'static [Field],
 }
 
 #[cfg(feature = "registry")]
@@ -76,6 +79,7 @@ impl EventRegistration {
             schema_name: E::schema_name,
             event_data_schema: E::json_schema,
             encode_examples: encode_examples::<E>,
+            fields: E::FIELDS,
         }
     }
 
@@ -97,6 +101,11 @@ impl EventRegistration {
     /// The Rust type, as `module::path::Name`.
     pub fn rust_path(&self) -> &'static str {
         self.rust_path
+    }
+
+    /// The classification of every field of `eventData`; see [`TelemetryEvent::FIELDS`].
+    pub fn fields(&self) -> &'static [Field] {
+        self.fields
     }
 
     /// The JSON Schema of the whole envelope carrying this event, generated with `settings`:
@@ -244,8 +253,9 @@ fn encode_examples<E: TelemetryEvent>(
         let envelope = example();
         let encoder = EnvelopeEncoder::new(&envelope.context);
         buffer.clear();
-        encoder
-            .encode(envelope.ts, &envelope.event, &mut buffer)
+        // Hashed values of examples are keyed with the example key: the same on every run.
+        HashKey::EXAMPLE
+            .scope(|| encoder.encode(envelope.ts, &envelope.event, &mut buffer))
             .map_err(|error| (index, error))?;
         visit(index, &buffer);
     }

@@ -62,6 +62,7 @@ const MAX_QUEUE: usize = 1 << 16;
 /// # #[telemetry(version = 1, example = exited)]
 /// # pub struct CommandExited {
 /// #     /// Its exit code.
+/// #     #[telemetry(class = system_metadata, purpose = feature_insight)]
 /// #     pub exit_code: i32,
 /// # }
 /// # fn exited() -> Envelope<CommandExited> {

@@ -94,6 +94,7 @@ pub trait Sink: Send {
 /// # #[telemetry(version = 1, example = exited)]
 /// # pub struct CommandExited {
 /// #     /// Its exit code.
+/// #     #[telemetry(class = system_metadata, purpose = feature_insight)]
 /// #     pub exit_code: i32,
 /// # }
 /// # fn exited() -> Envelope<CommandExited> {

@@ -69,6 +69,9 @@ pub struct CommandStarted {
     /// werf lists the options but fills in none of `asCli`, `asEnv` and `count`: its payloads
     /// always say `false`, `false` and `0`, as its own example does; a program using this
     /// runtime fills them in.
+    ///
+    /// Customer content: which options to give is the user's choice.
+    #[telemetry(class = customer_content, purpose = feature_insight)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command_options: Vec<CommandOption>,
 }
@@ -93,8 +96,10 @@ pub struct CommandOption {
 #[telemetry(version = 2, example = examples::command_exited)]
 pub struct CommandExited {
     /// The command's exit code.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub exit_code: i32,
     /// How long the command ran, in milliseconds.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub duration_ms: u64,
 }
 
@@ -104,10 +109,15 @@ pub struct CommandExited {
 #[telemetry(version = 2, example = examples::unshallow_failed)]
 pub struct UnshallowFailed {
     /// The error message of the failed unshallow.
+    ///
+    /// Raw error text from git, which can quote remote URLs and paths.
+    #[telemetry(class = call_stack_or_exception, purpose = performance_and_health)]
     pub error_message: String,
     /// The GitLab Runner version, from `CI_RUNNER_VERSION`.
+    #[telemetry(class = system_metadata, purpose = business_insight)]
     pub gitlab_runner_version: String,
     /// The GitLab Server version, from `CI_SERVER_VERSION`.
+    #[telemetry(class = system_metadata, purpose = business_insight)]
     pub gitlab_server_version: String,
 }
 
@@ -117,10 +127,13 @@ pub struct UnshallowFailed {
 #[telemetry(version = 2, example = examples::build_started)]
 pub struct BuildStarted {
     /// Number of images to build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
     /// The container backend selected.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub container_backend: ContainerBackend,
     /// Whether the tool runs inside a container.
+    #[telemetry(class = system_metadata, purpose = business_insight)]
     pub in_container: bool,
 }
 
@@ -140,10 +153,13 @@ pub enum ContainerBackend {
 #[telemetry(version = 2, example = examples::build_finished)]
 pub struct BuildFinished {
     /// How long the build took, in milliseconds.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub duration_ms: u64,
     /// Whether the build succeeded.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub success: bool,
     /// Number of images built.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 
@@ -153,12 +169,18 @@ pub struct BuildFinished {
 #[telemetry(version = 2, example = examples::image_build_finished)]
 pub struct ImageBuildFinished {
     /// The image's name in the project's configuration.
+    ///
+    /// Customer content: a name the user chose.
+    #[telemetry(class = customer_content, purpose = feature_insight)]
     pub image: String,
     /// How long the image took to build, in milliseconds.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub duration_ms: u64,
     /// Whether the image was rebuilt rather than taken from cache.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub rebuilt: bool,
     /// How the image is configured; absent when unknown to the build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_type: Option<ConfigType>,
 }
@@ -183,16 +205,26 @@ pub enum ConfigType {
 #[telemetry(version = 2, example = examples::stage_build_finished)]
 pub struct StageBuildFinished {
     /// The image's name in the project's configuration.
+    ///
+    /// Customer content: a name the user chose.
+    #[telemetry(class = customer_content, purpose = feature_insight)]
     pub image: String,
     /// The stage's name.
+    ///
+    /// Customer content: the names of a Dockerfile's stages are the user's.
+    #[telemetry(class = customer_content, purpose = feature_insight)]
     pub stage: String,
     /// How long the stage took to build, in milliseconds.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub duration_ms: u64,
     /// Whether the stage was taken from cache.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub from_cache: bool,
     /// Where the stage's base image came from.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub base_image_source: BaseImageSource,
     /// Whether the base image was pulled.
+    #[telemetry(class = system_metadata, purpose = performance_and_health)]
     pub base_image_pulled: bool,
 }
 

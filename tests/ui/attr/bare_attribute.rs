@@ -5,6 +5,7 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[telemetry]
 pub struct BuildStarted {
     /// Number of images to build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 

@@ -5,6 +5,7 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[telemetry(version = 1, example = other)]
 pub struct BuildStarted {
     /// Number of images to build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 
@@ -17,6 +18,7 @@ fn example() -> Envelope<BuildStarted> {
 #[telemetry(version = 1, example = other)]
 pub struct Other {
     /// A flag.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub flag: bool,
 }
 

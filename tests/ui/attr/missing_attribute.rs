@@ -4,6 +4,7 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
 pub struct BuildStarted {
     /// Number of images to build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 

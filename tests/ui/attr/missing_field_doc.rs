@@ -4,6 +4,7 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
 #[telemetry(version = 1, example = example)]
 pub struct BuildStarted {
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 

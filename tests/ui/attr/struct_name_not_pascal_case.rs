@@ -6,6 +6,7 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[allow(non_camel_case_types)]
 pub struct build_started {
     /// Number of images to build.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub images_count: u32,
 }
 

@@ -18,6 +18,7 @@ mod examples {
 #[telemetry(unreleased, example = examples::first, example = crate::examples::second)]
 pub struct Deployed {
     /// How many releases were deployed.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub releases: u32,
 }
 
@@ -26,6 +27,7 @@ pub struct Deployed {
 #[telemetry(version = 1, example = r#match)]
 pub struct r#Match {
     /// Whether it matched.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub r#type: bool,
 }
 

@@ -5,6 +5,7 @@ use telemetry_core::TelemetryEvent;
 #[telemetry(version = 1, example = example)]
 pub struct BuildStarted<T> {
     /// The payload.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
     pub value: T,
 }
 

@@ -5,12 +5,12 @@ use telemetry_core::{Envelope, TelemetryEvent};
 #[telemetry(version = 1, example = example)]
 pub struct BuildStarted {
     /// Number of images to build.
-    #[telemetry(version = 2)]
+    #[telemetry(class = system_metadata, class = customer_content, purpose = feature_insight)]
     pub images_count: u32,
 }
 
 fn example() -> Envelope<BuildStarted> {
-    Envelope::new(&Default::default(), 0, BuildStarted { images_count: 1 })
+    Envelope::example("acme build", BuildStarted { images_count: 1 })
 }
 
 fn main() {}
