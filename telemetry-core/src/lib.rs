@@ -1,4 +1,4 @@
-//! Schema-versioned anonymous usage telemetry events, the envelope that carries them, and the
+//! Schema-versioned, classified usage telemetry events, the envelope that carries them, and the
 //! runtime that sends them.
 //!
 //! The crate has three parts, each a folder of its own:

@@ -1,8 +1,10 @@
 //! The catalogue, `schemas/catalogue.json`: the machine-readable record of every event version
-//! the generator wrote, with its files, whether it is released and still sent, every change
-//! made to it since it was published, and the names of its definitions in the stream schema.
-//! The generator reads it back: it is how published versions are remembered, how the stream
-//! schema's names stay the same, and how the generator knows which files are its own.
+//! the generator wrote, with its files, whether it is released and still sent, every field
+//! (path, type, whether always sent, class, purpose, whether hashed, description: what a
+//! data-governance tool reads), every change made to it since it was published, and the names
+//! of its definitions in the stream schema. The generator reads it back: it is how published
+//! versions and their classifications are remembered, how the stream schema's names stay the
+//! same, and how the generator knows which files are its own.
 //!
 //! ```json
 //! {
@@ -12,6 +14,17 @@
 //!       "amendments": [],
 //!       "eventType": "BuildFinished",
 //!       "examples": "examples/BuildFinished.v2.json",
+//!       "fields": [
+//!         {
+//!           "class": "system_metadata",
+//!           "description": "When the event happened, in milliseconds since the Unix epoch.",
+//!           "hashed": false,
+//!           "path": "ts",
+//!           "purpose": "performance_and_health",
+//!           "required": true,
+//!           "type": "integer ≥ 0"
+//!         }
+//!       ],
 //!       "schema": "schemas/events/BuildFinished.v2.schema.json",
 //!       "schemaVersion": 2,
 //!       "sent": true,
@@ -26,7 +39,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::fields;
 use crate::files::{event_schema_path, examples_path};
+use crate::key_order::KeyOrder;
 use crate::publish::{Amendment, AmendmentKind, Key, Recorded};
 use crate::{EventVersion, GENERATED_MARKER};
 
@@ -49,6 +64,11 @@ pub fn render(versions: &[EventVersion], names: &[BTreeMap<String, String>]) -> 
                 "sent": version.rust_path.is_some(),
                 "schema": event_schema_path(&version.event_type, version.version),
                 "examples": examples_path(&version.event_type, version.version),
+                "fields": fields::catalogue_entries(
+                    &version.schema,
+                    &KeyOrder::of(version.examples.iter().map(String::as_str)),
+                    &version.classifications,
+                ),
                 "amendments": amendments,
                 "streamDefinitions": names,
             })
@@ -122,12 +142,20 @@ pub(crate) fn parse_record(text: &str) -> Result<BTreeMap<Key, Recorded>, String
                     .collect()
             })
             .unwrap_or_default();
+        let classifications = fields::parse_entries(
+            event
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )?;
         recorded.insert(
             (event_type.to_owned(), version),
             Recorded {
                 unreleased,
                 amendments,
                 definition_names,
+                classifications,
             },
         );
     }
@@ -157,6 +185,7 @@ mod tests {
             published_schema_file: None,
             published_examples_file: None,
             amendments,
+            classifications: crate::fields::Classifications::new(),
         };
         let amended = vec![Amendment {
             kind: AmendmentKind::Descriptions,

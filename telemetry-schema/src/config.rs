@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use telemetry_core::classify::DataClass;
 use telemetry_core::environment::EnvVar;
 
 use crate::files;
+use crate::policy::Rule;
 use crate::standard::standardise;
 
 /// The generator's settings for one program: its name, the prefix of its environment
@@ -36,6 +38,7 @@ pub struct Config {
     base_uri: Option<String>,
     endpoint: Option<String>,
     span_name: Option<String>,
+    policy: Vec<Rule>,
 }
 
 impl Config {
@@ -51,6 +54,7 @@ impl Config {
             base_uri: None,
             endpoint: None,
             span_name: None,
+            policy: Vec::new(),
         }
     }
 
@@ -96,6 +100,43 @@ impl Config {
     pub fn span_name(mut self, name: impl Into<String>) -> Self {
         self.span_name = Some(name.into());
         self
+    }
+
+    /// Forbids event fields of `class`: `cargo xtask schema` fails, naming the event, the field
+    /// and the rule, while any event the code defines has one.
+    ///
+    /// ```
+    /// use telemetry_core::classify::DataClass;
+    ///
+    /// let config = telemetry_schema::Config::new("acme", "ACME")
+    ///     .forbid(DataClass::PublicPersonal)
+    ///     .forbid_unless_hashed(DataClass::CustomerContent);
+    /// assert_eq!(config.policy()[1].to_string(), "no `customer_content` fields unless hashed");
+    /// ```
+    #[must_use]
+    pub fn forbid(mut self, class: DataClass) -> Self {
+        self.policy.push(Rule {
+            class,
+            unless_hashed: false,
+        });
+        self
+    }
+
+    /// Forbids event fields of `class` unless they are sent as a keyed hash
+    /// ([`Hashed`](telemetry_core::Hashed)); see [`forbid`](Self::forbid).
+    #[must_use]
+    pub fn forbid_unless_hashed(mut self, class: DataClass) -> Self {
+        self.policy.push(Rule {
+            class,
+            unless_hashed: true,
+        });
+        self
+    }
+
+    /// The rules set with [`forbid`](Self::forbid) and
+    /// [`forbid_unless_hashed`](Self::forbid_unless_hashed), in order.
+    pub fn policy(&self) -> &[Rule] {
+        &self.policy
     }
 
     /// The program's name.

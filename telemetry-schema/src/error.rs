@@ -38,6 +38,19 @@ pub enum Error {
     Config(String),
     /// The code breaks a rule of published versions.
     Refused(publish::Refusal),
+    /// Fields nothing classifies: an `eventData` key no field of the event declares (a
+    /// hand-written [`TelemetryEvent`](telemetry_core::TelemetryEvent) whose `FIELDS` misses
+    /// one), or an envelope key the core does not classify.
+    Unclassified {
+        /// `<EventType> v<N>`.
+        event: String,
+        /// The event's Rust type.
+        rust_path: String,
+        /// The paths of the unclassified fields.
+        paths: Vec<String>,
+    },
+    /// Fields the configured policy forbids.
+    Forbidden(Vec<crate::Violation>),
     /// Two different types got the same definition name.
     CollidingDefinitions {
         /// `<EventType> v<N>`.
@@ -87,6 +100,26 @@ impl std::fmt::Display for Error {
                 "example {index} of {event} (`{rust_path}`) does not match the event's schema: \
                  {reason}"
             ),
+            Error::Unclassified {
+                event,
+                rust_path,
+                paths,
+            } => {
+                let paths: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
+                write!(
+                    f,
+                    "{event} (`{rust_path}`) sends fields without a classification: {}; every \
+                     field of `FIELDS` needs a class and a purpose",
+                    paths.join(", ")
+                )
+            }
+            Error::Forbidden(violations) => {
+                for (index, violation) in violations.iter().enumerate() {
+                    let separator = if index == 0 { "" } else { "\n" };
+                    write!(f, "{separator}{violation}")?;
+                }
+                Ok(())
+            }
             Error::CollidingDefinitions {
                 event,
                 rust_path,
@@ -118,6 +151,8 @@ impl std::error::Error for Error {
             Error::Example { source, .. } => Some(source),
             Error::InvalidExample { .. }
             | Error::CollidingDefinitions { .. }
+            | Error::Unclassified { .. }
+            | Error::Forbidden(_)
             | Error::Config(_) => None,
         }
     }

@@ -52,9 +52,11 @@ pub mod compat;
 mod config;
 pub mod docs;
 mod error;
+pub mod fields;
 pub mod files;
 mod key_order;
 pub mod log_line;
+mod policy;
 pub mod publish;
 mod run;
 pub mod standard;
@@ -71,6 +73,7 @@ use telemetry_core::registry::EventRegistration;
 
 pub use config::Config;
 pub use error::Error;
+pub use policy::{Rule, Violation};
 pub use run::workspace_root;
 pub use version::EventVersion;
 

@@ -17,11 +17,16 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::compat::{Change, classify};
+use crate::fields::{self, Classifications};
 use crate::files::{
     CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, LOG_LINE_SCHEMA, STREAM_SCHEMA, event_schema_path,
     examples_path,
 };
 use crate::{EventVersion, GENERATED_MARKER, catalogue};
+
+mod problems;
+
+pub use problems::{Problem, Refusal};
 
 /// What the `$comment` of an unreleased version's schema file says after [`GENERATED_MARKER`].
 pub const UNRELEASED_NOTE: &str = "unreleased: this version may still change";
@@ -60,6 +65,9 @@ pub enum AmendmentKind {
     /// 2^53 − 1, what every consumer reads exactly), and the schema gained an `$id` and titles.
     /// Payloads the version's Rust type produces stay valid.
     StandardKeywords,
+    /// A field's class or purpose was corrected: what the field is, or why it is sent, not what
+    /// it accepts.
+    Classification,
 }
 
 impl AmendmentKind {
@@ -68,6 +76,7 @@ impl AmendmentKind {
         match self {
             AmendmentKind::Descriptions => "descriptions",
             AmendmentKind::StandardKeywords => "standard-keywords",
+            AmendmentKind::Classification => "classification",
         }
     }
 
@@ -76,6 +85,7 @@ impl AmendmentKind {
         match name {
             "descriptions" => Some(AmendmentKind::Descriptions),
             "standard-keywords" => Some(AmendmentKind::StandardKeywords),
+            "classification" => Some(AmendmentKind::Classification),
             _ => None,
         }
     }
@@ -88,6 +98,7 @@ impl fmt::Display for Amendment {
             AmendmentKind::StandardKeywords => {
                 "rewritten in standard keywords (integer ranges stated as bounds, an `$id`, titles)"
             }
+            AmendmentKind::Classification => "classification changed",
         };
         write!(f, "{what}: {}", self.changes.join("; "))
     }
@@ -102,6 +113,8 @@ pub(crate) struct Recorded {
     pub(crate) amendments: Vec<Amendment>,
     /// Its definitions' names in the stream schema.
     pub(crate) definition_names: BTreeMap<String, String>,
+    /// The class and purpose of each of its fields, when it was last written.
+    pub(crate) classifications: Classifications,
 }
 
 /// What the repository holds of earlier runs.
@@ -358,40 +371,9 @@ pub fn plan(
         version.definition_names = recorded.definition_names;
         if let Some(file) = published.schemas.get(&key).filter(|file| !file.unreleased) {
             version.amendments = recorded.amendments;
-            if version.unreleased {
-                problems.push(Problem::Unpublished {
-                    event_type: key.0.clone(),
-                    version: key.1,
-                });
-            } else if file.schema == version.schema {
-                version.published_schema_file = Some(file.text.clone());
-            } else {
-                // What today's generator makes of the file: the rules it holds a published
-                // version to are about the version, not about how an older generator wrote it.
-                let mut baseline = file.schema.clone();
-                standardise(&mut baseline, &key.0, key.1);
-                let changes = classify(&baseline, &version.schema);
-                if changes.iter().all(Change::is_annotation) {
-                    let mechanical = classify(&file.schema, &baseline);
-                    for (kind, changes) in [
-                        (AmendmentKind::StandardKeywords, mechanical),
-                        (AmendmentKind::Descriptions, changes),
-                    ] {
-                        if !changes.is_empty() {
-                            version.amendments.push(Amendment {
-                                kind,
-                                changes: changes.iter().map(ToString::to_string).collect(),
-                            });
-                        }
-                    }
-                } else {
-                    problems.push(Problem::Changed {
-                        event_type: key.0.clone(),
-                        version: key.1,
-                        rust_path: version.rust_path.clone(),
-                        changes,
-                    });
-                }
+            if let Some(problem) = amend(&mut version, file, &recorded.classifications, standardise)
+            {
+                problems.push(problem);
             }
         }
         planned.insert(key, version);
@@ -420,6 +402,11 @@ pub fn plan(
                 changes: mechanical.iter().map(ToString::to_string).collect(),
             });
         }
+        // A catalogue older than classifications recorded none: the envelope's are known.
+        let mut classifications = recorded.classifications;
+        for (path, classification) in fields::classify(&schema, &[]).0 {
+            classifications.entry(path).or_insert(classification);
+        }
         let kept = EventVersion {
             event_type: key.0.clone(),
             version: key.1,
@@ -431,6 +418,7 @@ pub fn plan(
             published_examples_file: Some(examples.clone()),
             amendments,
             definition_names: recorded.definition_names,
+            classifications,
         };
         planned.insert(key.clone(), kept);
     }
@@ -452,6 +440,64 @@ pub fn plan(
     } else {
         Err(Refusal { problems })
     }
+}
+
+/// Holds `version`, which the code defines, to its published `file`: the file is kept byte for
+/// byte when the schema is the same; corrected descriptions, a rewrite in standard keywords and
+/// changed classifications (against those `recorded`) are amendments; anything else, or marking
+/// it unreleased again, is the problem returned.
+fn amend(
+    version: &mut EventVersion,
+    file: &SchemaFile,
+    recorded: &Classifications,
+    standardise: &dyn Fn(&mut Value, &str, u32),
+) -> Option<Problem> {
+    let mut problem = None;
+    if version.unreleased {
+        problem = Some(Problem::Unpublished {
+            event_type: version.event_type.clone(),
+            version: version.version,
+        });
+    } else if file.schema == version.schema {
+        version.published_schema_file = Some(file.text.clone());
+    } else {
+        // What today's generator makes of the file: the rules it holds a published version to
+        // are about the version, not about how an older generator wrote it.
+        let mut baseline = file.schema.clone();
+        standardise(&mut baseline, &version.event_type, version.version);
+        let changes = classify(&baseline, &version.schema);
+        if changes.iter().all(Change::is_annotation) {
+            let mechanical = classify(&file.schema, &baseline);
+            for (kind, changes) in [
+                (AmendmentKind::StandardKeywords, mechanical),
+                (AmendmentKind::Descriptions, changes),
+            ] {
+                if !changes.is_empty() {
+                    version.amendments.push(Amendment {
+                        kind,
+                        changes: changes.iter().map(ToString::to_string).collect(),
+                    });
+                }
+            }
+        } else {
+            problem = Some(Problem::Changed {
+                event_type: version.event_type.clone(),
+                version: version.version,
+                rust_path: version.rust_path.clone(),
+                changes,
+            });
+        }
+    }
+    // What a field is, or why it is sent, is documentation: correcting it needs no new version,
+    // but the history says it changed.
+    let reclassified = fields::changes(recorded, &version.classifications);
+    if !reclassified.is_empty() {
+        version.amendments.push(Amendment {
+            kind: AmendmentKind::Classification,
+            changes: reclassified,
+        });
+    }
+    problem
 }
 
 /// An event type is one Rust type's history: two types defining it are refused.
@@ -545,192 +591,6 @@ fn split_examples(text: &str) -> Vec<String> {
         _ => vec![text.trim_end().to_owned()],
     }
 }
-
-/// Why the generator will not write.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Refusal {
-    /// Every reason, in the order found.
-    pub problems: Vec<Problem>,
-}
-
-/// One rule of published versions broken.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Problem {
-    /// More than one type defines an event type.
-    SeveralTypes {
-        /// The `eventType`.
-        event_type: String,
-        /// Each type, with the version it defines, sorted.
-        claimants: Vec<(String, u32)>,
-    },
-    /// A published version's validation changed.
-    Changed {
-        /// The `eventType`.
-        event_type: String,
-        /// The published version.
-        version: u32,
-        /// The Rust type that defines it.
-        rust_path: Option<String>,
-        /// Every change, classified.
-        changes: Vec<Change>,
-    },
-    /// A published version is marked unreleased again.
-    Unpublished {
-        /// The `eventType`.
-        event_type: String,
-        /// The published version.
-        version: u32,
-    },
-    /// A published file is missing.
-    Missing {
-        /// Its path, relative to the output directory.
-        path: String,
-    },
-    /// Versions between two others are missing.
-    Gap {
-        /// The `eventType`.
-        event_type: String,
-        /// The version before the gap.
-        from: u32,
-        /// The version after the gap.
-        to: u32,
-        /// Missing versions that exist only as unreleased drafts.
-        drafts: Vec<u32>,
-    },
-    /// The code defines an older version than is published.
-    WentBack {
-        /// The `eventType`.
-        event_type: String,
-        /// The newest version the code defines.
-        code: u32,
-        /// The newest version published.
-        published: u32,
-    },
-    /// An unreleased version is not the newest.
-    UnreleasedNotNewest {
-        /// The `eventType`.
-        event_type: String,
-        /// The unreleased version.
-        version: u32,
-    },
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::SeveralTypes {
-                event_type,
-                claimants,
-            } => {
-                let claimants: Vec<String> = claimants
-                    .iter()
-                    .map(|(path, version)| format!("`{path}` (v{version})"))
-                    .collect();
-                write!(
-                    f,
-                    "{event_type} is defined by more than one type: {}; an event type belongs to one \
-                     Rust type, which defines its newest version (older versions live on in the \
-                     published files): give the others an `event_type` of their own",
-                    claimants.join(", ")
-                )
-            }
-            Problem::Changed {
-                event_type,
-                version,
-                rust_path,
-                changes,
-            } => {
-                writeln!(
-                    f,
-                    "{event_type} v{version} is published, and its schema changed:"
-                )?;
-                for change in changes {
-                    writeln!(f, "  - {change}")?;
-                }
-                let at = rust_path
-                    .as_ref()
-                    .map(|path| format!(" on `{path}`"))
-                    .unwrap_or_default();
-                write!(
-                    f,
-                    "  published versions never change what they accept: bump `version` to {next} in \
-                     #[telemetry(...)]{at} (v{version}'s schema and examples stay as they are), or undo \
-                     the change; corrected descriptions alone need no bump",
-                    next = version + 1
-                )
-            }
-            Problem::Unpublished {
-                event_type,
-                version,
-            } => write!(
-                f,
-                "{event_type} v{version} is published and cannot be marked `unreleased` again: remove \
-                 `unreleased`, or bump `version` to {} to design the next version",
-                version + 1
-            ),
-            Problem::Missing { path } => write!(
-                f,
-                "{path} is missing: published versions are kept forever; restore it from version control"
-            ),
-            Problem::Gap {
-                event_type,
-                from,
-                to,
-                drafts,
-            } => {
-                let missing: Vec<String> = (from + 1..*to).map(|v| format!("v{v}")).collect();
-                write!(
-                    f,
-                    "{event_type} goes from v{from} to v{to} without {}: versions go up one at a time and \
-                     every published one is kept; restore deleted files from version control",
-                    missing.join(", ")
-                )?;
-                if !drafts.is_empty() {
-                    let drafts: Vec<String> = drafts.iter().map(|v| format!("v{v}")).collect();
-                    write!(
-                        f,
-                        " ({} never released: keep designing it as `unreleased` instead of bumping past it)",
-                        drafts.join(", ")
-                    )?;
-                }
-                Ok(())
-            }
-            Problem::WentBack {
-                event_type,
-                code,
-                published,
-            } => write!(
-                f,
-                "the code defines {event_type} v{code}, but v{published} is already published: versions \
-                 never go back; define v{published} (or v{}) instead",
-                published + 1
-            ),
-            Problem::UnreleasedNotNewest {
-                event_type,
-                version,
-            } => write!(
-                f,
-                "{event_type} v{version} is unreleased but not the newest version: release it (remove \
-                 `unreleased`) before designing the next"
-            ),
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, problem) in self.problems.iter().enumerate() {
-            if index > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Refusal {}
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::sync::{self, Mode, Report};
-use crate::{Config, Error, EventVersion, files, publish};
+use crate::{Config, Error, EventVersion, files, policy, publish};
 
 impl Config {
     /// Every file to generate for the versions the code defines (`code`), given what is
@@ -13,12 +13,17 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// When the published files cannot be read, or the code breaks a rule of published versions.
+    /// When an event breaks the [policy](Self::forbid), the published files cannot be read, or
+    /// the code breaks a rule of published versions.
     pub fn files(
         &self,
         base: &Path,
         code: Vec<EventVersion>,
     ) -> Result<(BTreeMap<String, String>, BTreeSet<String>), Error> {
+        let violations = policy::check(self.policy(), &code);
+        if !violations.is_empty() {
+            return Err(Error::Forbidden(violations));
+        }
         let published = publish::read(base).map_err(Error::Read)?;
         let standardise = |schema: &mut serde_json::Value, event_type: &str, version: u32| {
             crate::standard::standardise(schema, &self.event_schema_id(event_type, version));

@@ -4,6 +4,7 @@ use serde_json::Value;
 use telemetry_core::TelemetryEvent;
 use telemetry_core::registry::EventRegistration;
 
+use crate::fields::{self, Classifications};
 use crate::publish::Amendment;
 use crate::{Config, Error, colliding_definitions, compat, registered_event_schema, version_key};
 
@@ -31,6 +32,9 @@ pub struct EventVersion {
     /// The names its definitions were given in the stream schema (local name to stream name),
     /// as the catalogue recorded them; empty for a version never written.
     pub definition_names: std::collections::BTreeMap<String, String>,
+    /// The class and purpose of every field, by path (`eventData.image`): from the code, or
+    /// for a version no type defines anymore, as the catalogue recorded them.
+    pub classifications: Classifications,
 }
 
 impl EventVersion {
@@ -59,6 +63,14 @@ impl EventVersion {
                 collisions,
             });
         }
+        let (classifications, unclassified) = fields::classify(&schema, event.fields());
+        if !unclassified.is_empty() {
+            return Err(Error::Unclassified {
+                event: format!("{} v{}", event.event_type(), event.schema_version()),
+                rust_path: event.rust_path().to_owned(),
+                paths: unclassified,
+            });
+        }
         let examples = event.example_payloads().map_err(|source| Error::Example {
             event: format!("{} v{}", event.event_type(), event.schema_version()),
             rust_path: event.rust_path().to_owned(),
@@ -75,6 +87,7 @@ impl EventVersion {
             published_examples_file: None,
             amendments: Vec::new(),
             definition_names: std::collections::BTreeMap::new(),
+            classifications,
         })
     }
 

@@ -354,7 +354,7 @@ fn one_event_type_is_one_rust_types_history() {
 }
 
 #[test]
-fn a_published_version_takes_corrected_descriptions_and_records_them() {
+fn a_published_version_takes_corrected_descriptions_and_classifications_and_records_them() {
     let root = tempfile::tempdir().unwrap();
     publish(root.path(), vec![version::<v1::Deployed>()]);
     let before = read(root.path(), V1_SCHEMA);
@@ -366,16 +366,23 @@ fn a_published_version_takes_corrected_descriptions_and_records_them() {
     assert!(after.contains("The duration, in milliseconds."));
 
     let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    // The field's purpose changed too: what a field is or why it is sent is documentation.
     assert_eq!(
         catalogue["events"][0]["amendments"],
         serde_json::json!([{
             "kind": "descriptions",
             "changes": ["`eventData.durationMs`: description changed (compatible)"],
+        }, {
+            "kind": "classification",
+            "changes": ["`eventData.durationMs`: class `system_metadata`, purpose `feature_insight` \
+                         → class `system_metadata`, purpose `performance_and_health`"],
         }])
     );
     assert!(read(root.path(), "docs/telemetry.md").contains(
         "| 1 | first version<br>**amended**, descriptions corrected: \
-             `eventData.durationMs`: description changed (compatible) |"
+             `eventData.durationMs`: description changed (compatible)<br>**amended**, \
+             classification changed: `eventData.durationMs`: class `system_metadata`, purpose \
+             `feature_insight` → class `system_metadata`, purpose `performance_and_health` |"
     ));
     // Recorded once: the next run changes nothing, and a bump keeps the record.
     assert!(publish(root.path(), vec![version::<v1_redescribed::Deployed>()]).is_empty());

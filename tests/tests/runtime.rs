@@ -455,7 +455,7 @@ fn configuration_problems_and_failed_serialisation_become_diagnostics() {
             ),
             (
                 "configuration".into(),
-                "the program's user ID does not look anonymous and was not sent".into()
+                "the program's user ID is not a pseudonymous identifier (at most 128 letters, digits and `._:-`) and was not sent".into()
             ),
             (
                 "serialization".into(),

@@ -386,3 +386,13 @@ fn the_repositorys_own_examples_replay() {
     rebuilt["$comment"] = stream["$comment"].clone();
     assert_eq!(stream, rebuilt);
 }
+
+/// The catalogue of werf's events as the code makes it: every field of every version with its
+/// type, class, purpose and description, what data-governance tools read.
+#[test]
+fn catalogue_snapshot() {
+    let config = telemetry_tests::werf_config();
+    let files = files::generate(&catalog(), &config);
+    let catalogue: Value = serde_json::from_str(&files[files::CATALOGUE]).unwrap();
+    insta::assert_json_snapshot!(catalogue);
+}

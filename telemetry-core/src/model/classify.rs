@@ -203,8 +203,9 @@ pub const ENVELOPE_FIELDS: &[EnvelopeField] = &[
         path: "projectID",
         class: DataClass::EndUserPseudonymized,
         purpose: Purpose::BusinessInsight,
-        reason: "an unsalted hash of the repository's address: anyone with a list of public \
-                 repository addresses can tell which one it is",
+        reason: "an unsalted hash of the repository's address, the same on every machine: anyone with a list of public repository addresses can tell \
+                 which one it is, and anyone who can guess a private repository's address can \
+                 check the guess",
     },
     EnvelopeField {
         path: "command",
@@ -279,6 +280,18 @@ pub const ENVELOPE_FIELDS: &[EnvelopeField] = &[
         reason: "a version number",
     },
 ];
+
+/// The classification of the envelope's field at `path` (`ts`, `attributes.os`, ...).
+///
+/// ```
+/// use telemetry_core::classify::{DataClass, envelope_field};
+///
+/// assert_eq!(envelope_field("attributes.extra").map(|field| field.class), Some(DataClass::CustomerContent));
+/// assert_eq!(envelope_field("attributes.nothing"), None);
+/// ```
+pub fn envelope_field(path: &str) -> Option<&'static EnvelopeField> {
+    ENVELOPE_FIELDS.iter().find(|field| field.path == path)
+}
 
 #[cfg(test)]
 mod tests {

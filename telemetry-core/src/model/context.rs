@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub struct Context {
     /// `executionID`: a random UUID (v4) per process run, tying the run's events together.
     pub execution_id: String,
-    /// `userID`: an anonymous user identifier chosen by the host program; `""` when not set.
+    /// `userID`: a pseudonymous user identifier chosen by the host program; `""` when not set.
     pub user_id: String,
     /// `projectID`: lowercase hex SHA-256 of the project's normalised git origin URL; `""` when
     /// not detected.
@@ -69,7 +69,7 @@ impl Context {
     /// JSON Schema `pattern` of `projectID`: 64 lowercase hex digits, or empty.
     pub const PROJECT_ID_PATTERN: &'static str = "^([0-9a-f]{64})?$";
     /// JSON Schema `pattern` of `userID`: empty, or up to 128 ASCII letters, digits and `._:-`.
-    /// An anonymous identifier needs no more, and an e-mail address or a name does not fit.
+    /// A pseudonymous identifier needs no more, and an e-mail address or a name does not fit.
     pub const USER_ID_PATTERN: &'static str = "^[0-9A-Za-z._:-]{0,128}$";
 
     /// Whether `id` matches [`EXECUTION_ID_PATTERN`](Self::EXECUTION_ID_PATTERN).

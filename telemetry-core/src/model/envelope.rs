@@ -250,7 +250,7 @@ pub(crate) fn envelope_schema(
                 "pattern": Context::EXECUTION_ID_PATTERN,
             },
             (keys::USER_ID): {
-                "description": "Anonymous user identifier; empty when not set.",
+                "description": "Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set.",
                 "type": "string",
                 "pattern": Context::USER_ID_PATTERN,
             },

@@ -9,7 +9,7 @@
 //! are the same on every run.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
 
@@ -63,8 +63,7 @@ impl<T> fmt::Debug for Hashed<T> {
 
 impl<T: AsRef<[u8]>> Serialize for Hashed<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let key = KEY.get().unwrap_or_else(|| *process_key());
-        serializer.serialize_str(&key.hash(self.0.as_ref()))
+        serializer.serialize_str(&current_key().hash(self.0.as_ref()))
     }
 }
 
@@ -161,6 +160,32 @@ impl fmt::Debug for HashKey {
 thread_local! {
     /// The key of the scope this thread is in, if any.
     static KEY: Cell<Option<HashKey>> = const { Cell::new(None) };
+    /// Where this thread gets its key the first time it needs one outside a scope.
+    static SOURCE: RefCell<Option<Box<dyn FnOnce() -> HashKey>>> = const { RefCell::new(None) };
+}
+
+/// Makes `source` give this thread's key, the first time a [`Hashed`] value is serialised on it
+/// outside a [`scope`](HashKey::scope): the runtime's thread reads or creates the installation's
+/// secret only when an event has something to hash.
+pub(crate) fn key_this_thread_with(source: impl FnOnce() -> HashKey + 'static) {
+    SOURCE.set(Some(Box::new(source)));
+}
+
+/// The key a value serialised now is hashed with: the scope's, else the thread's, else the
+/// process's.
+fn current_key() -> HashKey {
+    if let Some(key) = KEY.get() {
+        return key;
+    }
+    let source = SOURCE.with_borrow_mut(Option::take);
+    match source {
+        Some(source) => {
+            let key = source();
+            KEY.set(Some(key));
+            key
+        }
+        None => *process_key(),
+    }
 }
 
 /// The key outside any scope (a value serialised by hand): random, once per process, so that
@@ -244,6 +269,29 @@ mod tests {
         assert_ne!(outside, "my-plugin");
         assert_eq!(outside, serde_json::to_value(&value).unwrap());
         assert_eq!(format!("{value:?}"), "Hashed(..)");
+    }
+
+    #[test]
+    fn a_threads_source_is_asked_once_and_only_when_needed() {
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let thread_asked = std::sync::Arc::clone(&asked);
+        let (first, second, scoped) = std::thread::spawn(move || {
+            let key = HashKey::from_bytes([7; 32]);
+            super::key_this_thread_with(move || {
+                thread_asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                key
+            });
+            let value = Hashed::new("x");
+            let scoped = HashKey::EXAMPLE.scope(|| serde_json::to_value(&value).unwrap());
+            let first = serde_json::to_value(&value).unwrap();
+            (first, serde_json::to_value(&value).unwrap(), scoped)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(first, HashKey::from_bytes([7; 32]).hash(b"x"));
+        assert_eq!(first, second);
+        assert_eq!(scoped, HashKey::EXAMPLE.hash(b"x"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub const LOG_FILE: EnvVar = EnvVar {
               written changes nothing for the command.",
 };
 
-/// Additional anonymous attributes.
+/// Additional attributes, whatever the user sets.
 pub const EXTRA_ATTRIBUTE: EnvVar = EnvVar {
     name: "{PREFIX}_TELEMETRY_EXTRA_ATTRIBUTE_<ANY>",
     purpose: "A `key=value` pair to add to `attributes.extra`; the name's suffix is ignored, the \
@@ -92,6 +92,17 @@ pub const TRACE_URL: EnvVar = EnvVar {
               testing. It must be `https://`, except on a loopback address.",
 };
 
+/// Where telemetry keeps its files.
+pub const CONFIG_DIR: EnvVar = EnvVar {
+    name: "{PREFIX}_TELEMETRY_CONFIG_DIR",
+    purpose: "An absolute path of the folder telemetry keeps its files in: `hash-key`, the \
+              secret that keyed hashes are made with, created (mode 0600) the first time an event \
+              has a hashed field, and never sent. By default `<program>/telemetry` in the user's \
+              configuration folder (`$XDG_CONFIG_HOME` or `~/.config` on Linux, \
+              `~/Library/Application Support` on macOS, `%APPDATA%` on Windows). When the secret \
+              can be neither read nor stored, each run hashes with a secret of its own.",
+};
+
 /// Whether a CI system runs the command.
 pub const CI: EnvVar = EnvVar {
     name: "CI",
@@ -106,6 +117,7 @@ pub const ALL: &[EnvVar] = &[
     LOG_FILE,
     EXTRA_ATTRIBUTE,
     TRACE_URL,
+    CONFIG_DIR,
     CI,
 ];
 

@@ -24,6 +24,7 @@ pub mod diagnostics;
 pub mod environment;
 mod fs;
 mod git;
+mod hash_key;
 mod log_file;
 pub mod otlp;
 pub mod project_id;
@@ -251,7 +252,7 @@ fn context_without_project(settings: &Settings, config: &mut settings::Config) -
     } else {
         config
             .warnings
-            .push("the program's user ID does not look anonymous and was not sent".into());
+            .push("the program's user ID is not a pseudonymous identifier (at most 128 letters, digits and `._:-`) and was not sent".into());
         String::new()
     };
     Context {

@@ -4,6 +4,12 @@
 //! `user@host:path`, then a plain file path, then a URL); user, password, port, query and
 //! fragment are dropped, and the path loses one leading `/` and one trailing `.git`.
 //!
+//! The hash is unsalted, as werf's is, so that IDs stay comparable with werf's: anyone holding a
+//! list of public repository addresses can tell which repository an ID is, and anyone who can
+//! guess a private repository's address can check the guess. The generated docs say so. An
+//! identifier nobody else can recompute is a [`Hashed`](crate::Hashed) field, keyed with the
+//! installation's secret.
+//!
 //! ```
 //! use telemetry_core::project_id;
 //!

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::detect;
 use super::environment::{self, EnvVar};
+use super::{detect, hash_key};
 use crate::Attributes;
 
 /// What the host program tells the runtime.
@@ -37,7 +37,7 @@ pub struct Settings {
     pub command: String,
     /// The project's directory, where `projectID` is detected; `None`: the current directory.
     pub project_dir: Option<PathBuf>,
-    /// `userID`: an anonymous identifier the host program keeps; `""` (the default) for none.
+    /// `userID`: a pseudonymous identifier the host program keeps; `""` (the default) for none.
     /// A value that does not match [`Context::USER_ID_PATTERN`](crate::Context::USER_ID_PATTERN)
     /// is replaced by `""`.
     pub user_id: String,
@@ -212,6 +212,8 @@ pub(crate) struct Config {
     pub(crate) endpoint: Option<String>,
     /// `attributes.ci` and `attributes.ciName`.
     pub(crate) ci: (bool, Option<&'static str>),
+    /// Where telemetry keeps its files: `<PREFIX>_TELEMETRY_CONFIG_DIR`, or the platform's.
+    pub(crate) dir: Option<PathBuf>,
     /// What was wrong with the environment, for the log file's diagnostics.
     pub(crate) warnings: Vec<String>,
 }
@@ -227,6 +229,19 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
     };
     let log_file = non_empty(&environment::LOG_FILE).map(PathBuf::from);
     let endpoint = non_empty(&environment::TRACE_URL).map(OsStr::to_string_lossy);
+    let config_dir = match non_empty(&environment::CONFIG_DIR).map(Path::new) {
+        Some(dir) if dir.is_absolute() => Some(dir.to_owned()),
+        Some(_) => {
+            warnings.push(format!(
+                "{} is not an absolute path and was ignored",
+                environment::CONFIG_DIR.name_for(prefix)
+            ));
+            None
+        }
+        None => hash_key::default_config_dir(&settings.tool_name, |name| {
+            env.raw(name).map(PathBuf::from)
+        }),
+    };
 
     let group_channel = settings.group_channel_variable.as_deref().and_then(|name| {
         let channel = env.raw(name).filter(|value| !value.is_empty())?;
@@ -252,6 +267,7 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
             .map(std::borrow::Cow::into_owned)
             .or_else(|| settings.endpoint.clone()),
         ci: detect::ci(|name| env.get(name)),
+        dir: config_dir,
         warnings,
     }
 }

@@ -14,7 +14,7 @@ use super::log_file::LogWriter;
 use super::otlp::{OtlpConfig, OtlpSink};
 use super::settings::{self, Environment, Settings};
 use super::sink::{EncodedEvent, Sink, SinkError};
-use super::{Message, Pending, Shared, deadline_after, now_ms, project_id, proxy};
+use super::{Message, Pending, Shared, deadline_after, hash_key, now_ms, project_id, proxy};
 use crate::{Context, EnvelopeEncoder};
 
 /// How long the background thread waits for more events before a batching sink sends.
@@ -73,6 +73,10 @@ pub(super) struct Worker {
     pending: bool,
     buffer: Vec<u8>,
     done: mpsc::Sender<()>,
+    /// The telemetry configuration directory, where the installation's hash key is.
+    config_dir: Option<PathBuf>,
+    /// Why the hash key could not be used, when it could not.
+    key_notes: (mpsc::Sender<String>, Receiver<String>),
 }
 
 impl Worker {
@@ -106,6 +110,8 @@ impl Worker {
             pending: false,
             buffer: Vec::with_capacity(1024),
             done,
+            config_dir: config.dir.take(),
+            key_notes: mpsc::channel(),
         }
     }
 
@@ -123,6 +129,16 @@ impl Worker {
             self.diagnostic(kind::CONFIGURATION, &warning);
         }
         self.detect_project();
+        let (dir, notes) = (self.config_dir.take(), self.key_notes.0.clone());
+        // Read or made when an event first has something to hash: a program whose events hash
+        // nothing never touches the configuration directory.
+        crate::model::hashed::key_this_thread_with(move || {
+            let (key, note) = hash_key::load_or_create(dir.as_deref());
+            if let Some(note) = note {
+                let _ = notes.send(note);
+            }
+            key
+        });
         let encoder = EnvelopeEncoder::new(&self.context);
         self.start_transport();
         loop {
@@ -183,7 +199,11 @@ impl Worker {
     fn deliver(&mut self, encoder: &EnvelopeEncoder, ts: u64, event: &dyn Pending) {
         self.buffer.clear();
         let (event_type, schema_version) = (event.event_type(), event.schema_version());
-        let range = match event.encode(encoder, ts, &mut self.buffer) {
+        let result = event.encode(encoder, ts, &mut self.buffer);
+        while let Ok(note) = self.key_notes.1.try_recv() {
+            self.diagnostic(kind::CONFIGURATION, &note);
+        }
+        let range = match result {
             Ok(range) => range,
             Err(error) => {
                 let message = format!("{event_type} v{schema_version} did not serialise: {error}");

@@ -1,15 +1,17 @@
-//! The human documentation, `docs/telemetry.md`, rendered from the event versions and the
-//! runtime's own tables (variables, span attributes, diagnostics, CI systems), the way werf's
-//! telemetry page is written.
+//! The human documentation, `docs/telemetry.md`, rendered from the event versions, their
+//! fields' classifications and the runtime's own tables (variables, span attributes,
+//! diagnostics, CI systems), the way werf's telemetry page is written.
 
+mod privacy;
 mod runtime;
 mod table;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use self::table::{Table, cell, first_paragraph, has_properties};
+use self::table::{Table, cell, first_paragraph, header};
 use crate::compat::overall;
+use crate::fields::has_properties;
 use crate::key_order::KeyOrder;
 use crate::{Config, EventVersion, GENERATED_MARKER, resolve};
 
@@ -30,12 +32,13 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
     }
 
     let mut out = String::new();
-    intro(&mut out, config.tool_name());
+    intro(&mut out, versions, config.tool_name());
     if let Some(newest) = by_event.values().find_map(|versions| versions.last()) {
         envelope(&mut out, newest, &KeyOrder::of(examples_of(versions)));
     }
     runtime::sending(&mut out, config);
     events(&mut out, &by_event);
+    privacy::section(&mut out, versions, config);
     runtime::configuration(&mut out, config);
     out
 }
@@ -49,16 +52,12 @@ fn examples_of<'a>(
         .flat_map(|version| version.examples.iter().map(String::as_str))
 }
 
-fn intro(out: &mut String, name: &str) {
+fn intro(out: &mut String, versions: &[EventVersion], name: &str) {
+    let _ = write!(out, "<!-- {GENERATED_MARKER} -->\n\n# {name} telemetry\n\n");
+    privacy::statement(out, versions, name);
     let _ = write!(
         out,
-        "<!-- {GENERATED_MARKER} -->\n\n\
-         # {name} telemetry\n\n\
-         {name} collects anonymous usage data to improve its features and steer its development in \
-         the right direction. The data is not associated with users in any way and contains no \
-         personal information. It helps to figure out how {name} is used and to focus on the \
-         features that are most needed.\n\n\
-         This page lists everything {name} sends. It is generated from the code that sends it, so \
+        "This page lists everything {name} sends. It is generated from the code that sends it, so \
          it cannot miss an event or a field. You can also keep a copy of every event sent, in a \
          [log file](#configuring-the-telemetry-log-file), and \
          [turn telemetry off](#disabling-telemetry).\n\n"
@@ -70,16 +69,17 @@ fn envelope(out: &mut String, version: &EventVersion, order: &KeyOrder) {
     out.push_str(
         "## What is sent\n\n\
          Each event is one JSON document, an envelope: when and where the event happened, and \
-         the event's own data in `eventData`.\n\n\
-         | Key | Type | Always sent | Description |\n\
-         |---|---|---|---|\n",
+         the event's own data in `eventData`. Each field's class says what it holds and its \
+         purpose why it is sent (see [Privacy](#privacy)).\n\n",
     );
+    out.push_str(&header("Key"));
     let root = &version.schema;
     let table = Table {
         root,
         order,
         nested: false,
         constants: false,
+        classifications: &version.classifications,
     };
     for row in table.rows(root, "") {
         row.write(out);
@@ -88,11 +88,8 @@ fn envelope(out: &mut String, version: &EventVersion, order: &KeyOrder) {
         .pointer("/properties/attributes")
         .and_then(|a| resolve(root, a))
     {
-        out.push_str(
-            "\n### `attributes`\n\n\
-             | Key | Type | Always sent | Description |\n\
-             |---|---|---|---|\n",
-        );
+        out.push_str("\n### `attributes`\n\n");
+        out.push_str(&header("Key"));
         for row in table.rows(attributes, "attributes") {
             row.write(out);
         }
@@ -155,15 +152,13 @@ fn event(out: &mut String, event_type: &str, versions: &[&EventVersion], newest:
         .and_then(|data| resolve(root, data))
     {
         Some(event_data) if has_properties(root, event_data) => {
-            out.push_str(
-                "| Field | Type | Always sent | Description |\n\
-                 |---|---|---|---|\n",
-            );
+            out.push_str(&header("Field"));
             let table = Table {
                 root,
                 order: &order,
                 nested: true,
                 constants: true,
+                classifications: &newest.classifications,
             };
             for row in table.rows(event_data, "eventData") {
                 row.write(out);

@@ -32,6 +32,7 @@ fn version(event_type: &str, number: u32, data: &str, option: &Value) -> EventVe
         published_examples_file: None,
         amendments: Vec::new(),
         definition_names: BTreeMap::new(),
+        classifications: BTreeMap::new(),
     }
 }
 
