@@ -1,7 +1,8 @@
 //! A demo CLI that behaves like werf would: `demo build --images 2 --stages 3`.
 //!
 //! ```text
-//! usage: demo <build|converge> [--images N] [--stages N] [--repo ADDRESS] [--fail]
+//! usage: demo <build|converge> [--images N] [--stages N] [--repo ADDRESS] [--fail] [--no-telemetry]
+//!        demo telemetry <status|enable|disable|reset>
 //! ```
 //!
 //! It reports `CommandStarted` with the names (never the values) of the options given, then for
@@ -9,7 +10,12 @@
 //! per stage of each image, an `ImageBuildFinished` per image and `BuildFinished`, then
 //! `CommandExited` with the real exit code and duration. `--repo` may also come from `WERF_REPO`.
 //! Telemetry follows the `WERF_TELEMETRY*` variables; events go to the log file named by
-//! `WERF_TELEMETRY_LOG_FILE`, and to `WERF_TELEMETRY_TRACE_URL` when it is set.
+//! `WERF_TELEMETRY_LOG_FILE`, and to `WERF_TELEMETRY_TRACE_URL` when it is set
+//! (`WERF_TELEMETRY=local` is a dry run: the log file only). `demo telemetry` shows and changes
+//! the user's remembered choice; the first interactive run prints the first-run notice to
+//! standard error, and sends nothing (`DEMO_NOTICE_VERSION=2` plays a release whose notice
+//! changed). `userID` is the installation's pseudonymous ID, which `demo telemetry reset`
+//! forgets. `--no-telemetry` is the program's own switch.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,10 +24,10 @@ use telemetry_core::werf::{
     self, BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandOption,
     CommandStarted, ConfigType, ContainerBackend, ImageBuildFinished, StageBuildFinished,
 };
-use telemetry_core::{Settings, Telemetry};
+use telemetry_core::{Control, Notice, Settings, Telemetry};
 
-const USAGE: &str =
-    "usage: demo <build|converge> [--images N] [--stages N] [--repo ADDRESS] [--fail]";
+const USAGE: &str = "usage: demo <build|converge> [--images N] [--stages N] [--repo ADDRESS] [--fail] [--no-telemetry]
+       demo telemetry <status|enable|disable|reset>";
 
 /// werf's Stapel stages, in build order.
 const STAGES: &[&str] = &[
@@ -173,9 +179,65 @@ fn build(telemetry: &Telemetry, command: &Command) -> Result<(), String> {
     }
 }
 
+/// The demo's telemetry settings: werf's, with the first-run notice and the installation ID.
+fn settings(command: &str) -> Settings {
+    let version = std::env::var("DEMO_NOTICE_VERSION")
+        .ok()
+        .and_then(|version| version.parse().ok())
+        .unwrap_or(1);
+    Settings {
+        command: format!("werf {command}"),
+        notice: Some(Notice {
+            version,
+            command: Some("demo telemetry".into()),
+            // The repository's generated page; werf would link its published copy.
+            docs_url: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .map(|root| root.join("docs").join("telemetry.md").display().to_string()),
+            summary: format!(
+                "{} The demo also sends a random ID of this installation, which `demo telemetry \
+                 reset` forgets.",
+                werf::notice().summary
+            ),
+        }),
+        installation_id: true,
+        ..werf::settings("dev")
+    }
+}
+
+/// `demo telemetry <status|enable|disable|reset>`: what a host program's subcommand does.
+fn telemetry_command(action: Option<&str>) -> ExitCode {
+    let control = Control::new(&settings("telemetry"));
+    let report = match action {
+        Some("status") | None => Ok(control.status()),
+        Some("enable") => control.enable(),
+        Some("disable") => control.disable(),
+        Some("reset") => control.reset(),
+        Some(other) => {
+            eprintln!("error: unknown action `{other}`\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match report {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let started = Instant::now();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let no_telemetry = args.iter().any(|arg| arg == "--no-telemetry");
+    args.retain(|arg| arg != "--no-telemetry");
+    if args.first().map(String::as_str) == Some("telemetry") {
+        return telemetry_command(args.get(1).map(String::as_str));
+    }
     let command = match parse(&args, std::env::var("WERF_REPO").ok()) {
         Ok(command) => command,
         Err(error) => {
@@ -184,8 +246,8 @@ fn main() -> ExitCode {
         }
     };
     let telemetry = Telemetry::from_env(Settings {
-        command: format!("werf {}", command.name),
-        ..werf::settings("dev")
+        enabled: !no_telemetry,
+        ..settings(&command.name)
     });
     telemetry.emit(CommandStarted {
         command_options: command.options.clone(),
@@ -209,5 +271,8 @@ fn main() -> ExitCode {
         duration_ms: elapsed_ms(started),
     });
     telemetry.shutdown();
+    if let Some(notice) = telemetry.notice() {
+        eprintln!("\n{notice}");
+    }
     ExitCode::from(u8::try_from(exit_code).unwrap_or(1))
 }

@@ -58,9 +58,13 @@ pub use model::envelope::{Envelope, MAX_SAFE_INTEGER};
 pub use model::event::TelemetryEvent;
 pub use model::hashed::{HashKey, Hashed};
 pub use model::{classify, registry};
-pub use runtime::settings::{DecidedBy, Settings, Status};
+pub use runtime::control::{Control, ControlError, Report};
+pub use runtime::decide::{DecidedBy, Status};
+pub use runtime::notice::Notice;
+pub use runtime::settings::Settings;
 pub use runtime::{
-    Telemetry, TelemetryBuilder, detect, diagnostics, environment, otlp, project_id, proxy, sink,
+    Telemetry, TelemetryBuilder, decide, detect, diagnostics, environment, otlp, project_id, proxy,
+    sink,
 };
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;

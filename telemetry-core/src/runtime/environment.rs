@@ -55,7 +55,9 @@ impl EnvVar {
 pub const TELEMETRY: EnvVar = EnvVar {
     name: "{PREFIX}_TELEMETRY",
     purpose: "Set to `0`, `false`, `no` or `off` (in any case) to disable telemetry: nothing is \
-              then computed, written or sent. Any other value leaves it on.",
+              then computed, written or sent. Set to `local` for a dry run: events are written \
+              to the log file only, and nothing is sent, not even a connection attempted. Any \
+              other value leaves it on.",
 };
 
 /// The cross-tool opt-out.
@@ -95,12 +97,14 @@ pub const TRACE_URL: EnvVar = EnvVar {
 /// Where telemetry keeps its files.
 pub const CONFIG_DIR: EnvVar = EnvVar {
     name: "{PREFIX}_TELEMETRY_CONFIG_DIR",
-    purpose: "An absolute path of the folder telemetry keeps its files in: `hash-key`, the \
-              secret that keyed hashes are made with, created (mode 0600) the first time an event \
-              has a hashed field, and never sent. By default `<program>/telemetry` in the user's \
-              configuration folder (`$XDG_CONFIG_HOME` or `~/.config` on Linux, \
-              `~/Library/Application Support` on macOS, `%APPDATA%` on Windows). When the secret \
-              can be neither read nor stored, each run hashes with a secret of its own.",
+    purpose: "An absolute path of the folder telemetry keeps its files in, each readable by its \
+              owner only and never sent: `choice`, the remembered `enable` or `disable`; \
+              `installation-id`, when the program sends one; `notice-shown-v<N>`, that the \
+              first-run notice was shown; and `hash-key`, the secret keyed hashes are made with, \
+              made the first time an event has a hashed field (when it can be neither read nor \
+              stored, each run uses a secret of its own). By default `<program>/telemetry` in the \
+              user's configuration folder (`$XDG_CONFIG_HOME` or `~/.config` on Linux, \
+              `~/Library/Application Support` on macOS, `%APPDATA%` on Windows).",
 };
 
 /// Whether a CI system runs the command.

@@ -19,13 +19,19 @@
     clippy::arithmetic_side_effects
 )]
 
+mod choice;
+mod config_dir;
+pub(crate) mod control;
+pub mod decide;
 pub mod detect;
 pub mod diagnostics;
 pub mod environment;
 mod fs;
 mod git;
 mod hash_key;
+mod installation;
 mod log_file;
+pub(crate) mod notice;
 pub mod otlp;
 pub mod project_id;
 pub mod proxy;
@@ -34,13 +40,15 @@ pub mod sink;
 mod worker;
 
 use std::ffi::OsString;
+use std::io::IsTerminal as _;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use self::settings::{Environment, Settings, Status};
+use self::decide::Status;
+use self::settings::{Environment, Settings};
 use self::sink::Sink;
 use crate::{Attributes, Context, EnvelopeEncoder, TelemetryEvent};
 
@@ -109,6 +117,10 @@ pub(crate) struct Shared {
     dropped: AtomicU64,
     /// Set by shutdown: when the background threads must be done.
     deadline: Mutex<Option<Instant>>,
+    /// Set by the background thread after a remembered `disable`: events are ignored.
+    silenced: AtomicBool,
+    /// The first-run notice, when this run shows it.
+    notice: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -182,7 +194,8 @@ impl TelemetryBuilder {
     }
 
     /// Delivers events to `sink` too. A sink runs on the background thread and should be quick:
-    /// while it works, the others wait.
+    /// while it works, the others wait. In a dry run (`<PREFIX>_TELEMETRY=local`), and in the run
+    /// that shows the first-run notice, no sink gets any event: only the log file does.
     pub fn sink(mut self, sink: impl Sink + 'static) -> Self {
         self.sinks.push(Box::new(sink));
         self
@@ -199,7 +212,7 @@ impl TelemetryBuilder {
             sinks,
         } = self;
         let env = Environment::new(vars.unwrap_or_else(|| std::env::vars_os().collect()));
-        let status = settings::status(&settings, &env);
+        let status = decide::from_environment(&settings, &env);
         if !status.enabled {
             return Telemetry {
                 status,
@@ -223,6 +236,9 @@ impl TelemetryBuilder {
             sinks,
             capacity,
             done: done_signal,
+            status: status.clone(),
+            // One system call, and no file-system access.
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         });
         let spawned = std::thread::Builder::new()
             .name(format!("{}-telemetry", settings.tool_name))
@@ -292,15 +308,36 @@ impl Telemetry {
         Telemetry {
             status: Status {
                 enabled: false,
-                decided_by: settings::DecidedBy::Program,
+                dry_run: false,
+                decided_by: decide::DecidedBy::Program,
             },
             active: None,
         }
     }
 
-    /// Whether telemetry is on, and which setting decided.
+    /// Whether telemetry is on, and which setting decided, as far as the program and the
+    /// environment tell: the user's remembered choice is read by the background thread, off
+    /// the host program's path (after a remembered `disable`, events are ignored from then on).
+    /// [`Control::status`](crate::Control::status) tells the whole story.
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// The first-run notice, when this run shows it: the program prints it, to standard
+    /// error, after [`shutdown`](Self::shutdown) (the background thread decides it, off the
+    /// program's path). `None` when no notice is configured ([`Settings::notice`]), telemetry
+    /// is off, a CI system runs the command, standard error is not a terminal, the user
+    /// remembered `enable`, or an earlier run showed this version. The run that shows it sends
+    /// nothing.
+    pub fn notice(&self) -> Option<String> {
+        self.active.as_ref().and_then(|active| {
+            active
+                .shared
+                .notice
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
     }
 
     /// The run's `executionID`, when telemetry is on.
@@ -341,7 +378,7 @@ impl Drop for Telemetry {
 
 impl Active {
     fn emit<E: TelemetryEvent + Send>(&self, event: E) {
-        if !self.open.load(Ordering::Relaxed) {
+        if !self.open.load(Ordering::Relaxed) || self.shared.silenced.load(Ordering::Relaxed) {
             return;
         }
         let ts = now_ms();

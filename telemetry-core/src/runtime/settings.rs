@@ -1,14 +1,14 @@
 //! What the host program says ([`Settings`]) and what the environment says, read once at start:
-//! whether telemetry is on ([`Status`]) and, when it is, everything the runtime needs.
+//! everything the runtime needs once [`decide`](super::decide) has found telemetry on.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::detect;
 use super::environment::{self, EnvVar};
-use super::{detect, hash_key};
+use super::notice::Notice;
 use crate::Attributes;
 
 /// What the host program tells the runtime.
@@ -62,12 +62,20 @@ pub struct Settings {
     /// Whether the host program allows telemetry at all (a `--no-telemetry` flag, say); the
     /// environment's opt-outs apply either way.
     pub enabled: bool,
+    /// The first-run notice, which [`Telemetry::notice`](crate::Telemetry::notice) returns for
+    /// the program to show; `None` (the default): the program shows none.
+    pub notice: Option<Notice>,
+    /// Whether `userID` is the installation's pseudonymous ID: a random UUID made on first use
+    /// and kept in the telemetry configuration directory until the user resets it
+    /// ([`Control::reset`](crate::Control::reset)). Off by default: `userID` is then
+    /// [`user_id`](Self::user_id), `""` unless the program sets it.
+    pub installation_id: bool,
 }
 
 impl Settings {
     /// Settings with the defaults: no command, the current directory, no user ID, no endpoint,
     /// spans named `<tool_name>.telemetry`, no group channel, a 250 ms shutdown deadline, room
-    /// for 1024 queued events, enabled.
+    /// for 1024 queued events, enabled, no first-run notice, no installation ID.
     pub fn new(
         env_prefix: impl Into<String>,
         tool_name: impl Into<String>,
@@ -87,44 +95,8 @@ impl Settings {
             shutdown_timeout: Duration::from_millis(250),
             queue_capacity: 1024,
             enabled: true,
-        }
-    }
-}
-
-/// Whether telemetry is on, and which setting decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    /// Whether events are collected and sent.
-    pub enabled: bool,
-    /// What decided.
-    pub decided_by: DecidedBy,
-}
-
-/// The setting that decided whether telemetry is on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DecidedBy {
-    /// Nothing said otherwise: telemetry is on by default.
-    Default,
-    /// An environment variable, with its value.
-    Variable {
-        /// The variable's name.
-        name: String,
-        /// Its value (non-UTF-8 bytes replaced).
-        value: String,
-    },
-    /// The host program ([`Settings::enabled`]).
-    Program,
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.enabled { "on" } else { "off" };
-        match &self.decided_by {
-            DecidedBy::Default => write!(f, "telemetry is {state} (the default)"),
-            DecidedBy::Variable { name, value } => {
-                write!(f, "telemetry is {state}: {name}={value}")
-            }
-            DecidedBy::Program => write!(f, "telemetry is {state}: turned off by the program"),
+            notice: None,
+            installation_id: false,
         }
     }
 }
@@ -152,53 +124,6 @@ impl Environment {
     }
 }
 
-/// Reads the opt-outs, in order of precedence: the program, `<PREFIX>_TELEMETRY`, then
-/// `DO_NOT_TRACK`. Nothing else is read.
-pub(crate) fn status(settings: &Settings, env: &Environment) -> Status {
-    if !settings.enabled {
-        return Status {
-            enabled: false,
-            decided_by: DecidedBy::Program,
-        };
-    }
-    let variable = |var: &EnvVar| -> Option<(String, String)> {
-        let name = var.name_for(&settings.env_prefix);
-        let value = env.raw(&name)?.to_string_lossy().into_owned();
-        Some((name, value))
-    };
-    let decided = |enabled, (name, value)| Status {
-        enabled,
-        decided_by: DecidedBy::Variable { name, value },
-    };
-    let telemetry = variable(&environment::TELEMETRY);
-    if let Some(var) = telemetry
-        .clone()
-        .filter(|(_, value)| is_one_of(value, &["0", "false", "no", "off"]))
-    {
-        return decided(false, var);
-    }
-    if let Some(var) =
-        variable(&environment::DO_NOT_TRACK).filter(|(_, value)| is_one_of(value, &["1", "true"]))
-    {
-        return decided(false, var);
-    }
-    match telemetry.filter(|(_, value)| !value.trim().is_empty()) {
-        Some(var) => decided(true, var),
-        None => Status {
-            enabled: true,
-            decided_by: DecidedBy::Default,
-        },
-    }
-}
-
-/// Whether `value`, trimmed, is one of `options` in any case.
-fn is_one_of(value: &str, options: &[&str]) -> bool {
-    let value = value.trim();
-    options
-        .iter()
-        .any(|option| value.eq_ignore_ascii_case(option))
-}
-
 /// Everything the enabled runtime reads from the environment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Config {
@@ -212,7 +137,9 @@ pub(crate) struct Config {
     pub(crate) endpoint: Option<String>,
     /// `attributes.ci` and `attributes.ciName`.
     pub(crate) ci: (bool, Option<&'static str>),
-    /// Where telemetry keeps its files: `<PREFIX>_TELEMETRY_CONFIG_DIR`, or the platform's.
+    /// Where telemetry keeps its files, when `<PREFIX>_TELEMETRY_CONFIG_DIR` says; otherwise
+    /// the platform's, which [`config_dir::locate`](super::config_dir::locate) finds off the
+    /// host program's thread.
     pub(crate) dir: Option<PathBuf>,
     /// What was wrong with the environment, for the log file's diagnostics.
     pub(crate) warnings: Vec<String>,
@@ -238,9 +165,7 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
             ));
             None
         }
-        None => hash_key::default_config_dir(&settings.tool_name, |name| {
-            env.raw(name).map(PathBuf::from)
-        }),
+        None => None,
     };
 
     let group_channel = settings.group_channel_variable.as_deref().and_then(|name| {
@@ -336,7 +261,7 @@ fn extra_attributes(
 mod tests {
     use std::ffi::OsString;
 
-    use super::{DecidedBy, Environment, Settings, Status, read, status};
+    use super::{Environment, Settings, read};
 
     fn env(vars: &[(&str, &str)]) -> Environment {
         Environment::new(
@@ -351,109 +276,6 @@ mod tests {
             group_channel_variable: Some("TRDL_USE_WERF_GROUP_CHANNEL".into()),
             ..Settings::new("WERF", "werf", "dev")
         }
-    }
-
-    fn status_of(vars: &[(&str, &str)]) -> Status {
-        status(&settings(), &env(vars))
-    }
-
-    fn variable(name: &str, value: &str) -> DecidedBy {
-        DecidedBy::Variable {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
-
-    #[test]
-    fn the_opt_out_matrix() {
-        for value in ["0", "false", "no", "off", "FALSE", "Off", " no "] {
-            let status = status_of(&[("WERF_TELEMETRY", value)]);
-            assert_eq!(
-                status,
-                Status {
-                    enabled: false,
-                    decided_by: variable("WERF_TELEMETRY", value)
-                }
-            );
-        }
-        for value in ["1", "true", "yes", "on", "anything", "nope"] {
-            let status = status_of(&[("WERF_TELEMETRY", value)]);
-            assert_eq!(
-                status,
-                Status {
-                    enabled: true,
-                    decided_by: variable("WERF_TELEMETRY", value)
-                }
-            );
-        }
-        for value in ["1", "true", "TRUE", " 1 "] {
-            let status = status_of(&[("DO_NOT_TRACK", value)]);
-            assert_eq!(
-                status,
-                Status {
-                    enabled: false,
-                    decided_by: variable("DO_NOT_TRACK", value)
-                }
-            );
-        }
-        for value in ["0", "false", "", "yes"] {
-            assert!(
-                status_of(&[("DO_NOT_TRACK", value)]).enabled,
-                "DO_NOT_TRACK={value}"
-            );
-        }
-        // An explicit "on" does not override DO_NOT_TRACK: any opt-out wins.
-        assert!(!status_of(&[("WERF_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")]).enabled);
-        // Another prefix's switch is not ours.
-        assert!(status_of(&[("OTHER_TELEMETRY", "0")]).enabled);
-        assert_eq!(
-            status_of(&[]),
-            Status {
-                enabled: true,
-                decided_by: DecidedBy::Default
-            }
-        );
-        assert_eq!(
-            status_of(&[("WERF_TELEMETRY", "")]).decided_by,
-            DecidedBy::Default
-        );
-
-        let mut off = settings();
-        off.enabled = false;
-        assert_eq!(
-            status(&off, &env(&[("WERF_TELEMETRY", "1")])),
-            Status {
-                enabled: false,
-                decided_by: DecidedBy::Program
-            }
-        );
-    }
-
-    #[test]
-    fn statuses_say_what_decided() {
-        assert_eq!(status_of(&[]).to_string(), "telemetry is on (the default)");
-        assert_eq!(
-            status_of(&[("WERF_TELEMETRY", "off")]).to_string(),
-            "telemetry is off: WERF_TELEMETRY=off"
-        );
-    }
-
-    #[test]
-    #[cfg(unix)]
-    fn non_utf8_values_never_disable_by_accident_nor_panic() {
-        use std::os::unix::ffi::OsStringExt;
-        let vars = [(
-            OsString::from("WERF_TELEMETRY"),
-            OsString::from_vec(vec![b'0', 0xff]),
-        )];
-        let status = status(&settings(), &Environment::new(vars));
-        assert_eq!(
-            status,
-            Status {
-                enabled: true,
-                decided_by: variable("WERF_TELEMETRY", "0\u{fffd}")
-            }
-        );
     }
 
     #[test]
@@ -579,6 +401,7 @@ mod tests {
             "WERF_TELEMETRY_LOG_FILE",
             "WERF_TELEMETRY_EXTRA_ATTRIBUTE_X",
             "WERF_TELEMETRY_TRACE_URL",
+            "WERF_TELEMETRY_CONFIG_DIR",
             "TRDL_USE_WERF_GROUP_CHANNEL",
             "CI",
             "GITLAB_CI",
@@ -591,7 +414,7 @@ mod tests {
                 .map(|name| (OsString::from(name), value.clone()))
                 .collect();
             let environment = Environment::new(vars);
-            let status = status(&settings(), &environment);
+            let status = crate::runtime::decide::from_environment(&settings(), &environment);
             assert!(status.enabled, "neither value is an opt-out");
             let config = read(&settings(), &environment);
             assert_eq!(

@@ -3,18 +3,24 @@
 //! writes the last diagnostics before the deadline.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::choice::{self, Choice};
+use super::decide::{DecidedBy, Status};
 use super::diagnostics::{self, Diagnostics, kind};
 use super::log_file::LogWriter;
+use super::notice::{self, Notice};
 use super::otlp::{OtlpConfig, OtlpSink};
 use super::settings::{self, Environment, Settings};
 use super::sink::{EncodedEvent, Sink, SinkError};
-use super::{Message, Pending, Shared, deadline_after, hash_key, now_ms, project_id, proxy};
+use super::{
+    Message, Pending, Shared, config_dir, deadline_after, hash_key, installation, now_ms,
+    project_id, proxy,
+};
 use crate::{Context, EnvelopeEncoder};
 
 /// How long the background thread waits for more events before a batching sink sends.
@@ -48,6 +54,10 @@ pub(super) struct Setup<'a> {
     /// How many events may wait: as many lines may wait for the log file.
     pub(super) capacity: usize,
     pub(super) done: mpsc::Sender<()>,
+    /// What the program and the environment decided: on, perhaps as a dry run.
+    pub(super) status: Status,
+    /// Whether standard error was a terminal when telemetry started.
+    pub(super) stderr_is_terminal: bool,
 }
 
 /// The background thread's state.
@@ -73,8 +83,14 @@ pub(super) struct Worker {
     pending: bool,
     buffer: Vec<u8>,
     done: mpsc::Sender<()>,
-    /// The telemetry configuration directory, where the installation's hash key is.
+    /// The telemetry configuration directory, when a variable names it.
     config_dir: Option<PathBuf>,
+    status: Status,
+    stderr_is_terminal: bool,
+    notice: Option<Notice>,
+    env_prefix: String,
+    /// Whether `userID` is the installation's ID.
+    installation_id: bool,
     /// Why the hash key could not be used, when it could not.
     key_notes: (mpsc::Sender<String>, Receiver<String>),
 }
@@ -91,6 +107,8 @@ impl Worker {
             sinks,
             capacity,
             done,
+            status,
+            stderr_is_terminal,
         } = setup;
         Worker {
             inbox,
@@ -112,10 +130,26 @@ impl Worker {
             done,
             config_dir: config.dir.take(),
             key_notes: mpsc::channel(),
+            status,
+            stderr_is_terminal,
+            notice: settings.notice.clone(),
+            env_prefix: settings.env_prefix.clone(),
+            installation_id: settings.installation_id && settings.user_id.is_empty(),
         }
     }
 
     pub(super) fn run(mut self) {
+        let dir = config_dir::locate(self.config_dir.take(), &self.tool_name);
+        // The remembered choice comes first: after a remembered `disable`, nothing else is
+        // read, written or sent.
+        let (choice, choice_problem) = match dir.as_deref().map(choice::read) {
+            Some(Ok(choice)) => (choice, None),
+            Some(Err(problem)) => (None, Some(problem)),
+            None => (None, None),
+        };
+        if choice == Some(Choice::Disabled) {
+            return self.discard();
+        }
         if let Some(path) = self.log_path.take() {
             self.log = LogWriter::spawn(
                 path,
@@ -125,11 +159,15 @@ impl Worker {
                 Arc::clone(&self.shared),
             );
         }
-        for warning in std::mem::take(&mut self.warnings) {
-            self.diagnostic(kind::CONFIGURATION, &warning);
+        let warnings = std::mem::take(&mut self.warnings);
+        for warning in warnings.iter().chain(&choice_problem) {
+            self.diagnostic(kind::CONFIGURATION, warning);
         }
         self.detect_project();
-        let (dir, notes) = (self.config_dir.take(), self.key_notes.0.clone());
+        let enabled_by_choice =
+            choice == Some(Choice::Enabled) && self.status.decided_by == DecidedBy::Default;
+        let notice_shown = self.settle_identity_and_notice(dir.as_deref(), enabled_by_choice);
+        let notes = self.key_notes.0.clone();
         // Read or made when an event first has something to hash: a program whose events hash
         // nothing never touches the configuration directory.
         crate::model::hashed::key_this_thread_with(move || {
@@ -140,7 +178,13 @@ impl Worker {
             key
         });
         let encoder = EnvelopeEncoder::new(&self.context);
-        self.start_transport();
+        if self.status.dry_run || notice_shown {
+            // Nothing leaves the machine: a dry run is for seeing what would be sent, and the
+            // run that shows the notice sends nothing before the user has read it.
+            self.sinks.clear();
+        } else {
+            self.start_transport();
+        }
         loop {
             if let Some(deadline) = self.shared.deadline() {
                 return self.finish(&encoder, deadline);
@@ -175,6 +219,50 @@ impl Worker {
             self.context.project_id =
                 project_id::detect_in(&dir, &|name| env.raw(name).map(OsStr::to_owned));
         }
+    }
+
+    /// After a remembered `disable`: the host program's events are no longer accepted, and
+    /// those already queued are dropped unread, until shutdown.
+    fn discard(self) {
+        self.shared.silenced.store(true, Ordering::Relaxed);
+        while self.shared.deadline().is_none() && self.inbox.recv().is_ok() {}
+        let _ = self.done.send(());
+    }
+
+    /// Makes `userID` the installation's ID when the program asks for it, and decides whether
+    /// this run shows the first-run notice (handing its text to the host program); returns
+    /// whether it does.
+    fn settle_identity_and_notice(&mut self, dir: Option<&Path>, enabled_by_choice: bool) -> bool {
+        if self.installation_id {
+            let id = dir.map_or_else(
+                || Err("no configuration directory is known, so no installation ID is sent".into()),
+                installation::get_or_create,
+            );
+            match id {
+                Ok(id) => self.context.user_id = id,
+                Err(problem) => self.diagnostic(kind::CONFIGURATION, &problem),
+            }
+        }
+        let Some(notice) = self.notice.take() else {
+            return false;
+        };
+        let circumstances = notice::Circumstances {
+            ci: self.context.attributes.ci,
+            stderr_is_terminal: self.stderr_is_terminal,
+            enabled_by_choice,
+        };
+        let (shown, problem) = notice::claim(&notice, circumstances, dir);
+        if let Some(problem) = problem {
+            self.diagnostic(kind::CONFIGURATION, &problem);
+        }
+        if shown {
+            *self
+                .shared
+                .notice
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(notice.text(&self.env_prefix));
+        }
+        shown
     }
 
     /// The OTLP transport, its proxy decided from the environment the runtime started with.

@@ -24,7 +24,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::environment::EnvVar;
-use crate::{Settings, TelemetryEvent};
+use crate::{Notice, Settings, TelemetryEvent};
 
 /// werf's name, its OTLP resource's `service.name`.
 pub const TOOL_NAME: &str = "werf";
@@ -56,6 +56,26 @@ pub fn settings(version: impl Into<String>) -> Settings {
         group_channel_variable: Some(GROUP_CHANNEL.name.into()),
         ..Settings::new(ENV_PREFIX, TOOL_NAME, version)
     }
+}
+
+/// A first-run notice for werf, version 1: what its events hold, said plainly. werf names its
+/// own page of the generated docs and its telemetry subcommand, if it has them:
+///
+/// ```
+/// let notice = telemetry_core::Notice {
+///     docs_url: Some("https://werf.example/telemetry".into()),
+///     ..telemetry_core::werf::notice()
+/// };
+/// assert!(notice.text("WERF").contains("WERF_TELEMETRY=0"));
+/// ```
+pub fn notice() -> Notice {
+    Notice::new(
+        1,
+        "werf sends usage telemetry to its developers: the commands you run and the names (never \
+         the values) of their options, how long builds take and whether they succeed, the names \
+         of images and stages, git's error text when unshallowing fails, and pseudonymous IDs of \
+         the run and of the project (an unsalted hash of its Git origin URL).",
+    )
 }
 
 /// Command execution started.

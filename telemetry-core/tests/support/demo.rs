@@ -34,20 +34,92 @@ pub(crate) fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
     run_in(None, args, vars)
 }
 
-/// Runs the demo in `dir` (the current directory when `None`) with exactly `vars` as its
-/// environment; panics when it outlives the watchdog.
-pub(crate) fn run_in(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Output {
+/// The configuration directory of a run whose variables name none: one per test process, in
+/// the target directory, never the user's own (without `HOME`, the platform's directory is the
+/// account's home).
+fn scratch_config_dir() -> String {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("demo-config-{}", std::process::id()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The demo, with exactly `vars` as its environment, and a configuration directory of the
+/// test's when `vars` name none.
+fn command(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(demo());
-    command
-        .args(args)
-        .env_clear()
-        .envs(vars.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args).env_clear().envs(vars.iter().copied());
+    if !vars.iter().any(|(name, _)| *name == CONFIG_DIR) {
+        command.env(CONFIG_DIR, scratch_config_dir());
+    }
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let mut child = command.spawn().expect("the demo runs");
+    command
+}
+
+/// The variable naming the telemetry configuration directory.
+pub(crate) const CONFIG_DIR: &str = "WERF_TELEMETRY_CONFIG_DIR";
+
+/// Runs the demo in `dir` (the current directory when `None`) with exactly `vars` as its
+/// environment; panics when it outlives the watchdog.
+pub(crate) fn run_in(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = command(dir, args, vars);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = command.spawn().expect("the demo runs");
+    drop(command);
+    wait(child, args, vars)
+}
+
+/// Runs the demo with a terminal as its standard error (a pseudo-terminal this test holds),
+/// as when someone runs it by hand; returns its output, with what it wrote to the terminal as
+/// `stderr` (line ends as written, without the terminal's carriage returns).
+#[cfg(unix)]
+pub(crate) fn run_at_terminal(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+        .expect("a pseudo-terminal");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("the terminal's name");
+    let terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(i32::try_from(rustix::fs::OFlags::NOCTTY.bits()).unwrap())
+        .open(name.to_str().expect("a UTF-8 name"))
+        .expect("the terminal opens");
+    let mut command = command(None, args, vars);
+    command.stdout(Stdio::piped()).stderr(Stdio::from(terminal));
+    let child = command.spawn().expect("the demo runs");
+    // The child holds the terminal now: when it exits, reading the master side ends.
+    drop(command);
+    let reader = std::thread::spawn(move || {
+        let mut master = std::fs::File::from(master);
+        let mut written = Vec::new();
+        let mut buffer = [0; 4096];
+        // Linux ends with EIO once no process holds the terminal.
+        while let Ok(read) = master.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            written.extend_from_slice(&buffer[..read]);
+        }
+        written
+    });
+    let mut output = wait(child, args, vars);
+    let written = reader.join().expect("the terminal was read");
+    output.stderr = String::from_utf8_lossy(&written)
+        .replace("\r\n", "\n")
+        .into_bytes();
+    output
+}
+
+/// Waits for the demo; panics when it outlives the watchdog.
+fn wait(mut child: std::process::Child, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let started = Instant::now();
     while child
         .try_wait()

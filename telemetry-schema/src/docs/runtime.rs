@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use telemetry_core::decide::PRECEDENCE;
 use telemetry_core::detect::{CI_SYSTEMS, CiSignal};
 use telemetry_core::diagnostics::{KINDS, SHOWN_PER_KIND};
 use telemetry_core::environment::{self, EnvVar};
@@ -85,6 +86,36 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
          `{telemetry}`: {telemetry_purpose}\n\n\
          ```sh\nexport {telemetry}=0\n```\n\n\
          `{do_not_track}`: {do_not_track_purpose}\n\n\
+         The user's choice can also be remembered, `enable` or `disable`, in the file `choice` \
+         of the telemetry configuration directory (`{config_dir}`, or the platform's; see \
+         below); the program's `telemetry` subcommand, when it has one, sets it. A file that \
+         cannot be read or understood counts as no choice (a `configuration` diagnostic says \
+         so) and is never overwritten. Any opt-out wins, wherever it is said; the first of \
+         these settings that applies decides:\n\n\
+         | Setting | Telemetry |\n\
+         |---|---|\n\
+         {precedence}\n\n\
+         A remembered `disable` is read by the background thread before anything else: then \
+         nothing else is read, written or sent.\n\n\
+         ## Seeing what would be sent\n\n\
+         `{telemetry}=local` is a dry run: every event is written to the log file, exactly as it \
+         would be sent, and nothing leaves the machine, not even a connection attempt.\n\n\
+         ```sh\n{telemetry}=local {log_file}=telemetry.jsonl {name} ...\n```\n\n\
+         ## The first-run notice\n\n\
+         A program may show a notice of what it collects, how to see it and how to turn it \
+         off. It is shown once per user, and once more when the program's notice changes; \
+         never when any opt-out is set, never when a CI system runs the command, never when \
+         standard error is not a terminal, and not after a remembered `enable`. The run that \
+         shows it sends nothing. That it was shown is recorded in the configuration \
+         directory.\n\n\
+         ## The installation ID\n\n\
+         When the program asks for it, `userID` is the installation's pseudonymous ID: a \
+         random UUID made on first use and kept in `installation-id` in the configuration \
+         directory. It says nothing about the user, but ties together every event of one \
+         installation. Resetting (`telemetry reset`, when the program has the subcommand) \
+         forgets it and the key hashed fields are made with; new ones, unrelated to the old, \
+         are made when next needed. Otherwise `userID` is empty, unless the program sets \
+         it.\n\n\
          ## Environment variables\n\n\
          | Variable | Purpose |\n\
          |---|---|\n",
@@ -94,6 +125,16 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
         do_not_track = environment::DO_NOT_TRACK.name,
         do_not_track_purpose = environment::DO_NOT_TRACK.purpose_for(prefix),
         log_line = files::LOG_LINE_SCHEMA,
+        config_dir = environment::CONFIG_DIR.name_for(prefix),
+        precedence = PRECEDENCE
+            .iter()
+            .map(|rule| format!(
+                "| {} | {} |",
+                rule.setting.replace("{PREFIX}", prefix),
+                rule.effect
+            ))
+            .collect::<Vec<_>>()
+            .join("\n"),
         kinds = KINDS
             .iter()
             .map(|kind| format!("| `{}` | {} |", kind.name, cell(kind.meaning)))
