@@ -1,7 +1,7 @@
 //! `cargo xtask schema --check` on 250, 500 and 1000 generated events, after the build: the
 //! time of a run (process start to exit) checking files already up to date, and how it grows.
 //!
-//! Each size is a binary whose `main` runs `telemetry_schema::run`, the code `cargo xtask
+//! Each size is a binary whose `main` runs `telemetry_schema::Config::run`, the code `cargo xtask
 //! schema` runs, over its own generated events; built in the dev profile, as `cargo xtask`
 //! builds. Run with `cargo bench -p xtask --bench schema_check`; building the binaries takes a
 //! few minutes.
@@ -26,8 +26,9 @@ fn main() {
         Some("--check") => telemetry_schema::sync::Mode::Check,
         _ => telemetry_schema::sync::Mode::Write,
     };
-    let tool = telemetry_schema::docs::Tool { name: "bench", env_prefix: "BENCH" };
-    let report = telemetry_schema::run(&root, &tool, mode).expect("the schema job runs");
+    let report = telemetry_schema::Config::new("bench", "BENCH")
+        .run(&root, mode)
+        .expect("the schema job runs");
     assert!(report.problems.is_empty(), "{} problems", report.problems.len());
 }
 "#;

@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 pub(crate) enum Derives {
     /// `Serialize` and `JsonSchema` only: the baseline.
     Plain,
+    /// The baseline, and a function serialising each event to JSON once (`serde_json::to_vec`):
+    /// what any registry that renders example payloads must compile, and what a program that
+    /// emits its events compiles anyway.
+    Serialized,
     /// `TelemetryEvent` too, with or without the `registry` feature.
     Telemetry { registry: bool },
 }
@@ -58,12 +62,25 @@ pub(crate) fn events_source(events: usize, derives: Derives) -> String {
         } else {
             format!("fn example_{index}() -> Event{index} {{\n    {value}\n}}\n")
         };
+        let example = if derives == Derives::Serialized {
+            format!(
+                "{example}\n/// Event {index} as JSON.\npub fn json_{index}() -> Vec<u8> {{\n    serde_json::to_vec(&example_{index}()).unwrap_or_default()\n}}\n"
+            )
+        } else {
+            example
+        };
+        // Every field of an event is classified; the baseline's fields are plain.
+        let c = if telemetry {
+            "#[telemetry(class = system_metadata, purpose = feature_insight)]\n    "
+        } else {
+            ""
+        };
         let _ = write!(
             source,
             "/// Event number {index} happened.\n#[derive({derive})]\n#[serde(rename_all = \"camelCase\")]\n{attribute}\
-             pub struct Event{index} {{\n    /// The image.\n    pub image_name: String,\n    /// How long it took, in ms.\n    \
-             pub duration_ms: u64,\n    /// Whether it worked.\n    pub success: bool,\n    /// How it ran.\n    pub mode: Mode,\n    \
-             /// Its tags.\n    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub tags: Vec<String>,\n}}\n\n{example}\n"
+             pub struct Event{index} {{\n    /// The image.\n    {c}pub image_name: String,\n    /// How long it took, in ms.\n    \
+             {c}pub duration_ms: u64,\n    /// Whether it worked.\n    {c}pub success: bool,\n    /// How it ran.\n    {c}pub mode: Mode,\n    \
+             /// Its tags.\n    {c}#[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub tags: Vec<String>,\n}}\n\n{example}\n"
         );
     }
     source
@@ -83,7 +100,9 @@ pub(crate) fn write_crate(
     let path = dir.join(name);
     std::fs::create_dir_all(path.join("src")).expect("the crate's directory");
     let core = match derives {
-        Derives::Telemetry { registry: false } | Derives::Plain => "default-features = false",
+        Derives::Telemetry { registry: false } | Derives::Plain | Derives::Serialized => {
+            "default-features = false"
+        }
         Derives::Telemetry { registry: true } => "features = [\"registry\"]",
     };
     let schema = if main.is_some() {
@@ -96,7 +115,7 @@ pub(crate) fn write_crate(
     };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n\
-         schemars = \"1\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         schemars = \"1\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\
          telemetry-core = {{ path = {}, {core} }}\n{schema}\n[workspace]\n",
         toml_string(&root.join("telemetry-core")),
     );
