@@ -27,18 +27,18 @@ pub(crate) const ID_PATH: &str = "telemetry.schema.json";
 /// For each version (in the order given), its definitions' names in the stream schema: local
 /// name to stream name. A version's recorded names ([`EventVersion::definition_names`]) are kept.
 pub fn definition_names(versions: &[EventVersion]) -> Vec<BTreeMap<String, String>> {
-    let mut taken: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut taken = Taken::default();
     for (index, version) in versions.iter().enumerate() {
-        taken.insert(envelope_name(version), (index, String::new()));
-        taken.insert(data_name(version), (index, String::new()));
+        taken.insert(envelope_name(version), index, String::new());
+        taken.insert(data_name(version), index, String::new());
     }
     let mut names: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); versions.len()];
     // Recorded names first, so that new versions never take them.
     for (index, version) in versions.iter().enumerate() {
         let locals = local_definitions(version);
         for (local, global) in &version.definition_names {
-            if locals.contains(local) && !taken.contains_key(global) {
-                taken.insert(global.clone(), (index, local.clone()));
+            if locals.contains(local) && !taken.owners.contains_key(global) {
+                taken.insert(global.clone(), index, local.clone());
                 names[index].insert(local.clone(), global.clone());
             }
         }
@@ -53,28 +53,66 @@ pub fn definition_names(versions: &[EventVersion]) -> Vec<BTreeMap<String, Strin
                 data_name(version)
             } else {
                 let shape = deep(&version.schema, &local);
-                let shared = taken.iter().find(|(_, (owner, owner_local))| {
-                    *owner_local == local && deep(&versions[*owner].schema, owner_local) == shape
+                // The first name taken (in name order) for a definition of this local name and
+                // this shape.
+                let shared = taken.by_local.get(&local).and_then(|globals| {
+                    globals.iter().find(|global| {
+                        taken
+                            .owners
+                            .get(*global)
+                            .is_some_and(|(owner, owner_local)| {
+                                deep(&versions[*owner].schema, owner_local) == shape
+                            })
+                    })
                 });
                 match shared {
-                    Some((global, _)) => global.clone(),
-                    None if !taken.contains_key(&local) => local.clone(),
+                    Some(global) => global.clone(),
+                    None if !taken.owners.contains_key(&local) => local.clone(),
                     None => {
                         let mut qualified = format!("{}{local}", envelope_name(version));
-                        while taken.contains_key(&qualified) {
+                        while taken.owners.contains_key(&qualified) {
                             qualified.push('_');
                         }
                         qualified
                     }
                 }
             };
-            taken
-                .entry(global.clone())
-                .or_insert_with(|| (index, local.clone()));
+            if !taken.owners.contains_key(&global) {
+                taken.insert(global.clone(), index, local.clone());
+            }
             names[index].insert(local, global);
         }
     }
     names
+}
+
+/// The stream's definition names taken so far.
+#[derive(Default)]
+struct Taken {
+    /// Each name, with the version that took it and that version's own name for the definition
+    /// (empty for the envelopes and the event data).
+    owners: BTreeMap<String, (usize, String)>,
+    /// The names taken for each own name, in name order: where a definition looks for one it
+    /// can share, without going through every name taken (which made naming grow with the
+    /// square of the events).
+    by_local: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Taken {
+    fn insert(&mut self, global: String, owner: usize, local: String) {
+        if let Some((_, previous)) = self.owners.get(&global)
+            && let Some(globals) = self.by_local.get_mut(previous)
+        {
+            globals.remove(&global);
+        }
+        if !local.is_empty() {
+            self.by_local
+                .entry(local.clone())
+                .or_default()
+                .insert(global.clone());
+        }
+        self.owners.insert(global, (owner, local));
+    }
 }
 
 /// `<EventType>V<N>`: a version's envelope in the stream schema.

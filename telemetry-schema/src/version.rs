@@ -8,6 +8,10 @@ use crate::fields::{self, Classifications};
 use crate::publish::Amendment;
 use crate::{Config, Error, colliding_definitions, compat, registered_event_schema, version_key};
 
+/// How many versions' examples one stream validator checks (see [`EventVersion::registered`]).
+#[cfg(feature = "registry")]
+const VERSIONS_PER_VALIDATOR: usize = 32;
+
 /// One version of one event: what every generated artefact is made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventVersion {
@@ -116,16 +120,20 @@ impl EventVersion {
             .into_iter()
             .map(|event| Self::unchecked(event, config))
             .collect::<Result<_, _>>()?;
-        // One validator for all: a payload is valid for the stream schema exactly when it is
-        // valid for its own event's schema (each branch fixes `eventType` and `schemaVersion`),
-        // and compiling the stream schema once costs far less than a validator per event.
-        // A version whose examples fail is checked again alone, for a precise message.
-        let stream =
-            jsonschema::draft202012::new(&crate::stream::stream_schema(&versions, config)).ok();
-        for version in &versions {
-            version.check_examples(&mut |payload| {
-                stream.as_ref().map(|stream| stream.is_valid(payload))
-            })?;
+        // One validator for many: a payload is valid for a stream schema of versions including
+        // its own exactly when it is valid for its own event's schema (each branch fixes
+        // `eventType` and `schemaVersion`), and compiling one stream schema costs far less than
+        // a validator per event. Not one for all: a stream schema tries its branches in turn,
+        // so checking every payload against all of them would grow with the square of the
+        // events. A version whose examples fail is checked again alone, for a precise message.
+        for chunk in versions.chunks(VERSIONS_PER_VALIDATOR) {
+            let stream =
+                jsonschema::draft202012::new(&crate::stream::stream_schema(chunk, config)).ok();
+            for version in chunk {
+                version.check_examples(&mut |payload| {
+                    stream.as_ref().map(|stream| stream.is_valid(payload))
+                })?;
+            }
         }
         Ok(versions)
     }
