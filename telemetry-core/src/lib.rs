@@ -46,18 +46,21 @@
 extern crate self as telemetry_core;
 
 mod model;
+mod random;
 mod runtime;
 #[cfg(test)]
 mod test_support;
 #[cfg(feature = "werf")]
 pub mod werf;
 
+pub use model::classify;
 pub use model::context::{Attributes, Context};
 pub use model::encode::EnvelopeEncoder;
 pub use model::envelope::{Envelope, MAX_SAFE_INTEGER};
 pub use model::event::TelemetryEvent;
 pub use model::hashed::{HashKey, Hashed};
-pub use model::{classify, registry};
+#[cfg(feature = "schema")]
+pub use model::registry;
 pub use runtime::control::{Control, ControlError, Report};
 pub use runtime::decide::{DecidedBy, Status};
 pub use runtime::notice::Notice;
@@ -78,6 +81,7 @@ pub mod __private {
     pub use ::serde::Serialize;
 
     pub use crate::__register as register;
+    #[cfg(feature = "registry")]
     pub use crate::registry::EventRegistration;
 }
 

@@ -6,7 +6,8 @@ use quote::quote;
 fn expand(input: proc_macro2::TokenStream) -> String {
     let input: syn::DeriveInput = syn::parse2(input).expect("test input parses");
     let output = crate::derive(&input);
-    let file: syn::File = syn::parse2(output).expect("derive output parses as items");
+    // prettyplease prints syn 2's syntax trees; the derive is built with syn 3.
+    let file: syn2::File = syn2::parse2(output).expect("derive output parses as items");
     prettyplease::unparse(&file)
 }
 

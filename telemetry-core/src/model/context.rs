@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+#[cfg(feature = "schema")]
+use schemars::{Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 /// What stays the same for every event of one run: who, where, which command.
@@ -105,9 +106,13 @@ impl Context {
 /// `groupChannel` and `ciName` are absent when `None`. The descriptions name variables with
 /// placeholders (`{PREFIX}`, `{GROUP_CHANNEL}`), which the generated schemas and docs fill in
 /// with the program's own names.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(description = "The environment the command runs in.")]
+#[cfg_attr(
+    feature = "schema",
+    schemars(description = "The environment the command runs in.")
+)]
 pub struct Attributes {
     /// CPU architecture, in Go's GOARCH names: `amd64`, `arm64`, ...
     pub arch: String,
@@ -124,7 +129,7 @@ pub struct Attributes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_name: Option<String>,
     /// Additional attributes the user set, from `{PREFIX}_TELEMETRY_EXTRA_ATTRIBUTE_*` variables.
-    #[schemars(schema_with = "extra_schema")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "extra_schema"))]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -139,6 +144,7 @@ impl Attributes {
 
 /// `extra` is the one open object of the envelope: any non-empty key, string values, within the
 /// limits the runtime enforces.
+#[cfg(feature = "schema")]
 fn extra_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",

@@ -1,7 +1,9 @@
 //! [`Envelope`]: one event with its timestamp and run context, as it goes over the wire.
 
+#[cfg(feature = "schema")]
 use std::borrow::Cow;
 
+#[cfg(feature = "schema")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::Error as _;
 use serde::ser::SerializeStruct as _;
@@ -197,6 +199,7 @@ impl<'de, E: TelemetryEvent + Deserialize<'de>> Deserialize<'de> for Envelope<E>
 
 /// The schema of the whole envelope carrying `E`: `eventType` and `schemaVersion` are
 /// constants, `eventData` is `E`'s schema.
+#[cfg(feature = "schema")]
 impl<E: TelemetryEvent> JsonSchema for Envelope<E> {
     fn schema_name() -> Cow<'static, str> {
         format!("{}.v{}", E::EVENT_TYPE, E::SCHEMA_VERSION).into()
@@ -218,6 +221,7 @@ impl<E: TelemetryEvent> JsonSchema for Envelope<E> {
 
 /// The envelope's schema, `eventData` from `event_data`. Not generic, so that each event type
 /// instantiates only the call to `subschema_for`, not this.
+#[cfg(feature = "schema")]
 pub(crate) fn envelope_schema(
     generator: &mut SchemaGenerator,
     event_type: &str,

@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
-use sha2::{Digest, Sha256};
 
 /// A value of a field that is sent as its HMAC-SHA-256, keyed with the installation's secret, in
 /// lowercase hex: 64 characters matching `^[0-9a-f]{64}$`. Its field is
@@ -107,11 +106,7 @@ impl HashKey {
 
     /// A fresh random key.
     pub fn random() -> Self {
-        let mut bytes = [0; 32];
-        let (first, second) = bytes.split_at_mut(16);
-        first.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        second.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        HashKey(bytes)
+        HashKey(crate::random::bytes())
     }
 
     /// The key in hex, as it is stored.
@@ -195,24 +190,14 @@ fn process_key() -> &'static HashKey {
     PROCESS.get_or_init(HashKey::random)
 }
 
-/// HMAC (RFC 2104) with SHA-256, for a key of at most one block.
+/// HMAC (RFC 2104) with SHA-256.
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut padded = [0_u8; BLOCK];
-    for (slot, byte) in padded.iter_mut().zip(key) {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut tag = [0; 32];
+    for (slot, byte) in tag.iter_mut().zip(ring::hmac::sign(&key, message).as_ref()) {
         *slot = *byte;
     }
-    let inner_pad: Vec<u8> = padded.iter().map(|byte| byte ^ 0x36).collect();
-    let outer_pad: Vec<u8> = padded.iter().map(|byte| byte ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    tag
 }
 
 /// Lowercase hex.
@@ -246,9 +231,9 @@ mod tests {
 
     #[test]
     fn the_example_key_is_the_hash_of_its_name() {
-        use sha2::Digest as _;
-        let digest: [u8; 32] = sha2::Sha256::digest(b"telemetry example key").into();
-        assert_eq!(HashKey::EXAMPLE, HashKey::from_bytes(digest));
+        let digest = ring::digest::digest(&ring::digest::SHA256, b"telemetry example key");
+        let bytes: [u8; 32] = digest.as_ref().try_into().unwrap();
+        assert_eq!(HashKey::EXAMPLE, HashKey::from_bytes(bytes));
     }
 
     #[test]

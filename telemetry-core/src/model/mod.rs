@@ -8,4 +8,5 @@ pub(crate) mod encode;
 pub(crate) mod envelope;
 pub(crate) mod event;
 pub(crate) mod hashed;
+#[cfg(feature = "schema")]
 pub mod registry;

@@ -55,10 +55,7 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Choice>, String> {
 /// path returned, rather than overwritten.
 pub(crate) fn write(dir: &Path, choice: Choice) -> io::Result<Option<PathBuf>> {
     let moved = if read(dir).is_err() {
-        let aside = dir.join(format!(
-            "{FILE_NAME}.unreadable-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let aside = dir.join(format!("{FILE_NAME}.unreadable-{}", crate::random::token()));
         std::fs::rename(dir.join(FILE_NAME), &aside)?;
         Some(aside)
     } else {
@@ -76,10 +73,7 @@ mod tests {
 
     #[test]
     fn a_choice_is_remembered_and_a_corrupt_file_moved_aside() {
-        let dir = std::env::temp_dir().join(format!(
-            "telemetry-choice-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir = std::env::temp_dir().join(format!("telemetry-choice-{}", crate::random::token()));
         assert_eq!(read(&dir), Ok(None));
         assert_eq!(write(&dir, Choice::Disabled).unwrap(), None);
         assert_eq!(read(&dir), Ok(Some(Choice::Disabled)));

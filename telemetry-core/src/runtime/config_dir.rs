@@ -103,7 +103,7 @@ pub(crate) fn remove(dir: &Path, name: &str) -> io::Result<bool> {
 /// need be; returns its path.
 fn write_candidate(dir: &Path, name: &str, contents: &str) -> io::Result<PathBuf> {
     create_private_dir(dir)?;
-    let candidate = dir.join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
+    let candidate = dir.join(format!(".{name}.{}", crate::random::token()));
     let written = private_file(&candidate).and_then(|mut file| {
         file.write_all(contents.as_bytes())?;
         file.sync_all()
@@ -144,10 +144,8 @@ mod tests {
     use super::{claim, create_once, locate, read, remove, replace};
 
     fn scratch() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "telemetry-config-dir-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("telemetry-config-dir-{}", crate::random::token()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }

@@ -40,7 +40,7 @@ pub fn go_arch(arch: &str, little_endian: bool) -> &str {
 
 /// A fresh `executionID`: a random UUID v4, lowercase and hyphenated.
 pub fn execution_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    crate::random::uuid_v4()
 }
 
 /// How a CI system's presence shows in the environment.

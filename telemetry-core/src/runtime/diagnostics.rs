@@ -94,15 +94,25 @@ impl Diagnostics {
     }
 }
 
-/// A diagnostic line: `{"diagnostic":kind,"message":...,"ts":...,"executionID":...}`.
+/// A diagnostic line: `{"diagnostic":kind,"executionID":...,"message":...,"ts":...}`.
 pub(crate) fn line(kind: &str, message: &str, ts: u64, execution_id: &str) -> Vec<u8> {
-    let line = serde_json::json!({
-        "diagnostic": kind,
-        "message": message,
-        "ts": ts,
-        "executionID": execution_id,
-    });
-    line.to_string().into_bytes()
+    /// The line's keys, in the order they have always been written (alphabetical).
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        diagnostic: &'a str,
+        #[serde(rename = "executionID")]
+        execution_id: &'a str,
+        message: &'a str,
+        ts: u64,
+    }
+    let line = Line {
+        diagnostic: kind,
+        execution_id,
+        message,
+        ts,
+    };
+    // Strings and an integer always serialise.
+    serde_json::to_vec(&line).unwrap_or_default()
 }
 
 #[cfg(test)]

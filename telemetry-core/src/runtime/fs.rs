@@ -46,11 +46,14 @@ pub(crate) fn read_small_text(path: &Path) -> Option<String> {
 
 #[cfg(unix)]
 fn open_for_reading(path: &Path) -> io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
+    use std::os::unix::fs::OpenOptionsExt as _;
     // `NONBLOCK`: opening a FIFO returns at once instead of waiting for a writer; a regular
-    // file reads the same either way. `NOCTTY`: a terminal never becomes ours.
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+    // file reads the same either way. `NOCTTY`: a terminal never becomes ours. (The standard
+    // library adds `CLOEXEC`.)
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
 }
 
 #[cfg(not(unix))]
@@ -87,24 +90,20 @@ pub(crate) fn open_log(path: &Path) -> io::Result<LogFileOpened> {
 
 #[cfg(unix)]
 fn open_for_appending(path: &Path) -> io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::WRONLY
-        | OFlags::APPEND
-        | OFlags::CREATE
-        | OFlags::NOFOLLOW
-        | OFlags::NONBLOCK
-        | OFlags::NOCTTY
-        | OFlags::CLOEXEC;
-    let file = File::from(
-        rustix::fs::open(path, flags, Mode::RUSR | Mode::WUSR).map_err(|error| {
-            if error == rustix::io::Errno::LOOP {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|error| {
+            if error.raw_os_error() == Some(libc::ELOOP) {
                 io::Error::new(io::ErrorKind::InvalidInput, "a symlink, not followed")
             } else {
-                io::Error::from(error)
+                error
             }
-        })?,
-    );
-    Ok(file)
+        })
 }
 
 #[cfg(not(unix))]
@@ -142,15 +141,27 @@ fn make_private(_file: &File, _metadata: &std::fs::Metadata) -> io::Result<bool>
     Ok(false)
 }
 
-/// The effective user ID of this process.
+/// The effective user ID of this process: the owner of a pipe it makes, which every unix
+/// kernel sets to the creating process's effective user (the standard library has no
+/// `geteuid`, and this spares an unsafe call). `u32::MAX`, which no file has, when no pipe can
+/// be made: then nothing is taken for the user's own.
 #[cfg(unix)]
 pub(crate) fn current_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
+    use std::os::unix::fs::MetadataExt as _;
+    io::pipe()
+        .and_then(|(reader, _writer)| File::from(std::os::fd::OwnedFd::from(reader)).metadata())
+        .map_or(u32::MAX, |metadata| metadata.uid())
 }
 
 #[cfg(test)]
 mod tests {
     use super::{open_log, read_small};
+
+    #[cfg(unix)]
+    #[test]
+    fn the_current_user_is_the_effective_one() {
+        assert_eq!(super::current_uid(), rustix::process::geteuid().as_raw());
+    }
 
     #[test]
     fn reads_small_regular_files_only() {

@@ -54,7 +54,7 @@ mod tests {
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "telemetry-hash-key-{name}-{}",
-            uuid::Uuid::new_v4().simple()
+            crate::random::token()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -33,7 +33,7 @@ pub(crate) fn read(dir: &Path) -> Result<Option<String>, String> {
 /// Why there is none to send: it can be neither read nor stored (a throw-away ID would count
 /// every run as a new installation).
 pub(crate) fn get_or_create(dir: &Path) -> Result<String, String> {
-    let candidate = format!("{}\n", uuid::Uuid::new_v4());
+    let candidate = format!("{}\n", crate::random::uuid_v4());
     match config_dir::create_once(dir, FILE_NAME, &candidate) {
         Ok(text) => checked(dir, &text),
         Err(error) => Err(format!(
@@ -64,10 +64,8 @@ mod tests {
 
     #[test]
     fn made_once_kept_and_checked() {
-        let dir = std::env::temp_dir().join(format!(
-            "telemetry-installation-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("telemetry-installation-{}", crate::random::token()));
         assert_eq!(read(&dir), Ok(None));
         let id = get_or_create(&dir).unwrap();
         assert_eq!(get_or_create(&dir).unwrap(), id);

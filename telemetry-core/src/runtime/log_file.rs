@@ -8,25 +8,25 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::diagnostics::{self, kind};
 use super::fs;
+use super::queue::{self, Receiver, Sender, TrySendError};
 
 /// What the writer thread is asked to do.
 enum Message {
     /// Append this line.
     Line(Vec<u8>),
     /// Signal when every line before this one is written.
-    Flush(mpsc::Sender<()>),
+    Flush(Sender<()>),
 }
 
 /// The handle of the writer thread.
 #[derive(Debug)]
 pub(crate) struct LogWriter {
-    lines: SyncSender<Message>,
+    lines: Sender<Message>,
     /// Lines dropped because the thread was behind, not yet reported.
     dropped: Arc<AtomicU64>,
 }
@@ -40,7 +40,7 @@ impl LogWriter {
         execution_id: String,
         shared: Arc<Shared>,
     ) -> Option<Self> {
-        let (lines, inbox) = mpsc::sync_channel(capacity.max(1));
+        let (lines, inbox) = queue::bounded(capacity);
         let dropped = Arc::new(AtomicU64::new(0));
         let thread = Thread {
             dropped: Arc::clone(&dropped),
@@ -65,7 +65,7 @@ impl LogWriter {
     /// Waits, until `deadline` at most, for every line handed over so far to be written.
     /// Returns whether they were.
     pub(crate) fn flush(&self, deadline: Instant) -> bool {
-        let (done, finished) = mpsc::channel();
+        let (done, finished) = queue::unbounded();
         let mut message = Message::Flush(done);
         loop {
             match self.lines.try_send(message) {
@@ -110,7 +110,7 @@ impl Thread {
             // An unusable path changes nothing for the host program: no log file, that is all.
             Err(_) => None,
         };
-        for message in inbox {
+        while let Ok(message) = inbox.recv() {
             match (message, &file) {
                 (Message::Line(line), Some(file)) => {
                     let dropped = self.dropped.swap(0, Ordering::Relaxed);
@@ -125,7 +125,7 @@ impl Thread {
                 }
                 (Message::Line(_), None) => {}
                 (Message::Flush(done), _) => {
-                    let _ = done.send(());
+                    let _ = done.try_send(());
                 }
             }
         }

@@ -35,6 +35,7 @@ pub(crate) mod notice;
 pub mod otlp;
 pub mod project_id;
 pub mod proxy;
+mod queue;
 pub(crate) mod settings;
 pub mod sink;
 mod worker;
@@ -43,11 +44,11 @@ use std::ffi::OsString;
 use std::io::IsTerminal as _;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use self::decide::Status;
+use self::queue::{Receiver, Sender, TrySendError};
 use self::settings::{Environment, Settings};
 use self::sink::Sink;
 use crate::{Attributes, Context, EnvelopeEncoder, TelemetryEvent};
@@ -100,7 +101,7 @@ pub struct Telemetry {
 #[derive(Debug)]
 struct Active {
     execution_id: String,
-    queue: SyncSender<Message>,
+    queue: Sender<Message>,
     /// Whether events are still accepted: cleared by the first shutdown.
     open: AtomicBool,
     shared: Arc<Shared>,
@@ -223,8 +224,8 @@ impl TelemetryBuilder {
         let context = context_without_project(&settings, &mut config);
         let execution_id = context.execution_id.clone();
         let capacity = settings.queue_capacity.clamp(1, MAX_QUEUE);
-        let (queue, inbox) = mpsc::sync_channel(capacity);
-        let (done_signal, done) = mpsc::channel();
+        let (queue, inbox) = queue::bounded(capacity);
+        let (done_signal, done) = queue::unbounded();
         let shared = Arc::new(Shared::default());
         let worker = worker::Worker::new(worker::Setup {
             inbox,

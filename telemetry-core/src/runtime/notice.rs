@@ -162,10 +162,7 @@ mod tests {
 
     #[test]
     fn shown_once_per_version_only_to_someone_at_a_terminal() {
-        let dir = std::env::temp_dir().join(format!(
-            "telemetry-notice-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir = std::env::temp_dir().join(format!("telemetry-notice-{}", crate::random::token()));
         let first = Notice::new(1, "x");
         for (circumstances, what) in [
             (

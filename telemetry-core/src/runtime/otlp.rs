@@ -13,17 +13,13 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::SpanKind};
-use prost::Message as _;
+mod wire;
 
 use super::proxy::{self, Route};
+use super::queue::{self, Receiver};
 use super::sink::{EncodedEvent, Sink, SinkError};
 
 /// Most spans in one request; more are sent in another.
@@ -51,8 +47,9 @@ pub struct OtlpSink {
     service_name: String,
     /// The endpoint as diagnostics show it.
     shown_endpoint: String,
-    pending: Vec<Span>,
-    jobs: mpsc::Sender<Job>,
+    /// Spans not yet handed to the sender thread, encoded.
+    pending: Vec<Vec<u8>>,
+    jobs: queue::Sender<Job>,
     /// Failures of requests already made, reported at the next chance.
     failures: Arc<Failures>,
     /// Spans handed to the sender thread and not yet sent or given up.
@@ -90,7 +87,7 @@ struct Job {
     /// At shutdown: the request must be done by then.
     deadline: Option<Instant>,
     /// Signalled when the job is done.
-    done: Option<mpsc::Sender<()>>,
+    done: Option<queue::Sender<()>>,
 }
 
 impl OtlpSink {
@@ -108,7 +105,7 @@ impl OtlpSink {
         }
         let failures = Arc::new(Failures::default());
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let (jobs, inbox) = mpsc::channel();
+        let (jobs, inbox) = queue::unbounded();
         let sender = Sender {
             shown_endpoint: proxy::redact(&config.endpoint),
             config: config.clone(),
@@ -133,13 +130,13 @@ impl OtlpSink {
     }
 
     /// Hands the pending spans to the sender thread as one request.
-    fn dispatch(&mut self, deadline: Option<Instant>, done: Option<mpsc::Sender<()>>) {
+    fn dispatch(&mut self, deadline: Option<Instant>, done: Option<queue::Sender<()>>) {
         let spans = std::mem::take(&mut self.pending);
         let count = spans.len();
         let body = if spans.is_empty() {
             Vec::new()
         } else {
-            self.request(spans).encode_to_vec()
+            wire::request(&self.service_name, &self.span_name, &spans)
         };
         if count == 0 && done.is_none() {
             return;
@@ -151,31 +148,11 @@ impl OtlpSink {
             deadline,
             done,
         };
-        if self.jobs.send(job).is_err() {
+        if self.jobs.try_send(job).is_err() {
             self.in_flight.fetch_sub(count, Ordering::AcqRel);
             self.failures.record(format!(
                 "{count} event(s) not sent: the sender thread is gone"
             ));
-        }
-    }
-
-    fn request(&self, spans: Vec<Span>) -> ExportTraceServiceRequest {
-        ExportTraceServiceRequest {
-            resource_spans: vec![ResourceSpans {
-                resource: Some(Resource {
-                    attributes: vec![string("service.name", &self.service_name)],
-                    ..Resource::default()
-                }),
-                scope_spans: vec![ScopeSpans {
-                    scope: Some(InstrumentationScope {
-                        name: self.span_name.clone(),
-                        ..InstrumentationScope::default()
-                    }),
-                    spans,
-                    ..ScopeSpans::default()
-                }],
-                ..ResourceSpans::default()
-            }],
         }
     }
 }
@@ -195,7 +172,7 @@ impl Sink for OtlpSink {
     }
 
     fn flush(&mut self, deadline: Instant) -> Result<(), SinkError> {
-        let (done, finished) = mpsc::channel();
+        let (done, finished) = queue::unbounded();
         self.dispatch(Some(deadline), Some(done));
         if finished
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -296,53 +273,31 @@ pub const SPAN_ATTRIBUTES: [SpanAttribute; 9] = [
     },
 ];
 
-/// werf's span of one event.
-fn span(name: &str, event: &EncodedEvent<'_>) -> Span {
-    let nanos = event.ts.saturating_mul(1_000_000);
+/// werf's span of one event, encoded.
+fn span(name: &str, event: &EncodedEvent<'_>) -> Vec<u8> {
     let context = event.context;
-    let attributes = SPAN_ATTRIBUTES
-        .iter()
-        .map(|attribute| match attribute.value {
-            SpanValue::Ts => integer(attribute.key, event.ts),
-            SpanValue::ExecutionId => string(attribute.key, &context.execution_id),
-            SpanValue::UserId => string(attribute.key, &context.user_id),
-            SpanValue::ProjectId => string(attribute.key, &context.project_id),
-            SpanValue::Command => string(attribute.key, &context.command),
-            SpanValue::EventType => string(attribute.key, event.event_type),
-            SpanValue::EventData => string(attribute.key, event.event_data_json),
-            SpanValue::Attributes => string(attribute.key, event.attributes_json),
-            SpanValue::SchemaVersion => integer(attribute.key, u64::from(event.schema_version)),
-        })
-        .collect();
-    Span {
-        trace_id: uuid::Uuid::new_v4().as_bytes().to_vec(),
-        span_id: uuid::Uuid::new_v4().as_bytes()[..8].to_vec(),
-        name: name.to_owned(),
-        kind: SpanKind::Internal.into(),
-        start_time_unix_nano: nanos,
-        end_time_unix_nano: nanos,
-        attributes,
-        ..Span::default()
-    }
-}
-
-fn string(key: &str, value: &str) -> KeyValue {
-    attribute(key, any_value::Value::StringValue(value.to_owned()))
-}
-
-fn integer(key: &str, value: u64) -> KeyValue {
-    attribute(
-        key,
-        any_value::Value::IntValue(i64::try_from(value).unwrap_or(i64::MAX)),
-    )
-}
-
-fn attribute(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue {
-        key: key.to_owned(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..KeyValue::default()
-    }
+    let integer = |value: u64| wire::Value::Int(i64::try_from(value).unwrap_or(i64::MAX));
+    let attributes = SPAN_ATTRIBUTES.iter().map(|attribute| {
+        let value = match attribute.value {
+            SpanValue::Ts => integer(event.ts),
+            SpanValue::ExecutionId => wire::Value::String(&context.execution_id),
+            SpanValue::UserId => wire::Value::String(&context.user_id),
+            SpanValue::ProjectId => wire::Value::String(&context.project_id),
+            SpanValue::Command => wire::Value::String(&context.command),
+            SpanValue::EventType => wire::Value::String(event.event_type),
+            SpanValue::EventData => wire::Value::String(event.event_data_json),
+            SpanValue::Attributes => wire::Value::String(event.attributes_json),
+            SpanValue::SchemaVersion => integer(u64::from(event.schema_version)),
+        };
+        (attribute.key, value)
+    });
+    let header = wire::Span {
+        trace_id: crate::random::bytes(),
+        id: crate::random::bytes(),
+        name,
+        time_unix_nano: event.ts.saturating_mul(1_000_000),
+    };
+    wire::span(&header, attributes)
 }
 
 /// The sender thread: one request at a time, never retried.
@@ -355,7 +310,7 @@ struct Sender {
 }
 
 impl Sender {
-    fn run(self, inbox: &mpsc::Receiver<Job>) {
+    fn run(self, inbox: &Receiver<Job>) {
         // Built here, not in the host program's thread: setting up TLS takes a moment. The proxy
         // is always set, `None` included: ureq would otherwise read the environment itself.
         let agent_config = ureq::Agent::config_builder()
@@ -370,7 +325,7 @@ impl Sender {
             }
             self.in_flight.fetch_sub(job.spans, Ordering::AcqRel);
             if let Some(done) = job.done {
-                let _ = done.send(());
+                let _ = done.try_send(());
             }
         }
     }

@@ -22,10 +22,7 @@
 //! );
 //! ```
 
-use std::fmt::Write as _;
 use std::path::Path;
-
-use sha2::{Digest, Sha256};
 
 use super::git;
 
@@ -68,12 +65,7 @@ pub fn from_origin_url(url: &str) -> Option<String> {
 
 /// Lowercase hex SHA-256.
 fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
+    crate::model::hashed::hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
 }
 
 /// `(host, path)` of a git endpoint, in go-git's order: scp-like, file path, URL.

@@ -103,19 +103,42 @@ impl Settings {
 
 /// A snapshot of the environment.
 pub(crate) struct Environment {
-    vars: BTreeMap<OsString, OsString>,
+    /// Sorted by name, each name once: a sorted `Vec` compiles to less code in the host
+    /// program than a `BTreeMap` of `OsString`s.
+    vars: Vec<(OsString, OsString)>,
 }
 
 impl Environment {
+    /// The snapshot of `vars`; of a name given twice, the later value counts.
     pub(crate) fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
-        Environment {
-            vars: vars.into_iter().collect(),
-        }
+        let mut vars: Vec<(OsString, OsString)> = vars.into_iter().collect();
+        // Stable: of equal names, the later stays later.
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        vars.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        Environment { vars }
     }
 
     /// A variable's value, if it is set.
     pub(crate) fn raw(&self, name: &str) -> Option<&OsStr> {
-        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+        let index = self
+            .vars
+            .binary_search_by(|(key, _)| key.as_os_str().cmp(OsStr::new(name)))
+            .ok()?;
+        self.vars.get(index).map(|(_, value)| value.as_os_str())
+    }
+
+    /// The variables from the first whose name is not less than `name`, in name order.
+    fn starting_at(&self, name: &str) -> &[(OsString, OsString)] {
+        let start = self
+            .vars
+            .partition_point(|(key, _)| key.as_os_str() < OsStr::new(name));
+        self.vars.get(start..).unwrap_or_default()
     }
 
     /// A variable's value, if it is set and UTF-8.
@@ -210,8 +233,8 @@ fn extra_attributes(
         return BTreeMap::new();
     };
     let mut extra = BTreeMap::new();
-    // `BTreeMap` iterates in name order: werf reads them sorted.
-    for (name, value) in env.vars.range(OsString::from(&name_prefix)..) {
+    // In name order: werf reads them sorted.
+    for (name, value) in env.starting_at(&name_prefix) {
         let Some(name) = name.to_str() else {
             if name.to_string_lossy().starts_with(&name_prefix) {
                 warnings.push(format!(
@@ -276,6 +299,28 @@ mod tests {
             group_channel_variable: Some("TRDL_USE_WERF_GROUP_CHANNEL".into()),
             ..Settings::new("WERF", "werf", "dev")
         }
+    }
+
+    #[test]
+    fn the_snapshot_finds_every_name_and_the_later_of_two() {
+        let env = env(&[
+            ("B", "1"),
+            ("A", "first"),
+            ("C", "3"),
+            ("A", "second"),
+            ("A", "third"),
+        ]);
+        assert_eq!(env.get("A"), Some("third"));
+        assert_eq!(env.get("B"), Some("1"));
+        assert_eq!(env.get("C"), Some("3"));
+        assert_eq!(env.get("D"), None);
+        assert_eq!(env.get(""), None);
+        let names: Vec<_> = env
+            .starting_at("B")
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect();
+        assert_eq!(names, ["B", "C"]);
     }
 
     #[test]

@@ -5,8 +5,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::choice::{self, Choice};
@@ -15,6 +14,7 @@ use super::diagnostics::{self, Diagnostics, kind};
 use super::log_file::LogWriter;
 use super::notice::{self, Notice};
 use super::otlp::{OtlpConfig, OtlpSink};
+use super::queue::{Receiver, RecvTimeoutError, Sender};
 use super::settings::{self, Environment, Settings};
 use super::sink::{EncodedEvent, Sink, SinkError};
 use super::{
@@ -53,7 +53,7 @@ pub(super) struct Setup<'a> {
     pub(super) sinks: Vec<Box<dyn Sink>>,
     /// How many events may wait: as many lines may wait for the log file.
     pub(super) capacity: usize,
-    pub(super) done: mpsc::Sender<()>,
+    pub(super) done: Sender<()>,
     /// What the program and the environment decided: on, perhaps as a dry run.
     pub(super) status: Status,
     /// Whether standard error was a terminal when telemetry started.
@@ -82,7 +82,7 @@ pub(super) struct Worker {
     /// Whether a sink may hold events that an idle moment should send.
     pending: bool,
     buffer: Vec<u8>,
-    done: mpsc::Sender<()>,
+    done: Sender<()>,
     /// The telemetry configuration directory, when a variable names it.
     config_dir: Option<PathBuf>,
     status: Status,
@@ -92,7 +92,7 @@ pub(super) struct Worker {
     /// Whether `userID` is the installation's ID.
     installation_id: bool,
     /// Why the hash key could not be used, when it could not.
-    key_notes: (mpsc::Sender<String>, Receiver<String>),
+    key_notes: Arc<Mutex<Vec<String>>>,
 }
 
 impl Worker {
@@ -129,7 +129,7 @@ impl Worker {
             buffer: Vec::with_capacity(1024),
             done,
             config_dir: config.dir.take(),
-            key_notes: mpsc::channel(),
+            key_notes: Arc::default(),
             status,
             stderr_is_terminal,
             notice: settings.notice.clone(),
@@ -167,13 +167,16 @@ impl Worker {
         let enabled_by_choice =
             choice == Some(Choice::Enabled) && self.status.decided_by == DecidedBy::Default;
         let notice_shown = self.settle_identity_and_notice(dir.as_deref(), enabled_by_choice);
-        let notes = self.key_notes.0.clone();
+        let notes = Arc::clone(&self.key_notes);
         // Read or made when an event first has something to hash: a program whose events hash
         // nothing never touches the configuration directory.
         crate::model::hashed::key_this_thread_with(move || {
             let (key, note) = hash_key::load_or_create(dir.as_deref());
             if let Some(note) = note {
-                let _ = notes.send(note);
+                notes
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(note);
             }
             key
         });
@@ -192,9 +195,7 @@ impl Worker {
             let message = if self.pending {
                 self.inbox.recv_timeout(IDLE)
             } else {
-                self.inbox
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected)
+                self.inbox.recv()
             };
             match message {
                 Ok(Message::Event(ts, event)) => self.deliver(&encoder, ts, &*event),
@@ -226,7 +227,7 @@ impl Worker {
     fn discard(self) {
         self.shared.silenced.store(true, Ordering::Relaxed);
         while self.shared.deadline().is_none() && self.inbox.recv().is_ok() {}
-        let _ = self.done.send(());
+        let _ = self.done.try_send(());
     }
 
     /// Makes `userID` the installation's ID when the program asks for it, and decides whether
@@ -288,7 +289,13 @@ impl Worker {
         self.buffer.clear();
         let (event_type, schema_version) = (event.event_type(), event.schema_version());
         let result = event.encode(encoder, ts, &mut self.buffer);
-        while let Ok(note) = self.key_notes.1.try_recv() {
+        let notes = std::mem::take(
+            &mut *self
+                .key_notes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for note in notes {
             self.diagnostic(kind::CONFIGURATION, &note);
         }
         let range = match result {
@@ -336,7 +343,7 @@ impl Worker {
             .unwrap_or_default();
         let sinks_deadline = deadline.checked_sub(reserve).unwrap_or(deadline);
         let mut undelivered = 0_u64;
-        while let Ok(message) = self.inbox.try_recv() {
+        while let Some(message) = self.inbox.try_recv() {
             if let Message::Event(ts, event) = message {
                 if Instant::now() < sinks_deadline {
                     self.deliver(encoder, ts, &*event);
@@ -357,7 +364,7 @@ impl Worker {
         if let Some(log) = &self.log {
             log.flush(deadline);
         }
-        let _ = self.done.send(());
+        let _ = self.done.try_send(());
     }
 
     fn report_delivery(&mut self, errors: Vec<SinkError>) {
