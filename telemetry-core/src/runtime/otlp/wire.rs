@@ -115,7 +115,8 @@ fn varint_len(value: u64) -> usize {
     usize::try_from(bits.div_ceil(7)).unwrap_or(10)
 }
 
-/// How many bytes a length-delimited field of `len` bytes takes, key (one byte) included.
+/// How many bytes a length-delimited field of `len` bytes takes, its key included: one byte, as
+/// for every field number below 16 (all of them here).
 fn delimited_len(len: usize) -> usize {
     varint_len(as_u64(len))
         .saturating_add(len)
