@@ -32,11 +32,7 @@ pub struct Classification {
 impl Classification {
     /// The class of what is sent: pseudonymized when hashed.
     pub fn sent_class(&self) -> DataClass {
-        if self.hashed {
-            DataClass::EndUserPseudonymized
-        } else {
-            self.class
-        }
+        self.class.sent_as(self.hashed)
     }
 }
 

@@ -50,6 +50,25 @@ impl DataClass {
         }
     }
 
+    /// The class of what is sent for a value of this class: the same, or
+    /// [`EndUserPseudonymized`](DataClass::EndUserPseudonymized) when it is sent as a keyed hash
+    /// ([`Hashed`](crate::Hashed)), whatever it was.
+    ///
+    /// ```
+    /// use telemetry_core::classify::DataClass;
+    ///
+    /// assert_eq!(DataClass::CustomerContent.sent_as(false), DataClass::CustomerContent);
+    /// assert_eq!(DataClass::CustomerContent.sent_as(true), DataClass::EndUserPseudonymized);
+    /// ```
+    #[must_use]
+    pub fn sent_as(self, hashed: bool) -> DataClass {
+        if hashed {
+            DataClass::EndUserPseudonymized
+        } else {
+            self
+        }
+    }
+
     /// The class of this name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|class| class.name() == name)
@@ -158,11 +177,7 @@ pub struct Field {
 impl Field {
     /// The class of what is sent: [`class`](Self::class), or pseudonymized when hashed.
     pub fn sent_class(&self) -> DataClass {
-        if self.hashed {
-            DataClass::EndUserPseudonymized
-        } else {
-            self.class
-        }
+        self.class.sent_as(self.hashed)
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::choice::{self, Choice};
-use super::decide::{DecidedBy, Status};
+use super::choice;
+use super::decide::{self, DecidedBy, Status};
 use super::diagnostics::{self, Diagnostics, kind};
 use super::log_file::LogWriter;
 use super::notice::{self, Notice};
@@ -147,7 +147,12 @@ impl Worker {
             Some(Err(problem)) => (None, Some(problem)),
             None => (None, None),
         };
-        if choice == Some(Choice::Disabled) {
+        if let Some(dir) = dir.as_deref() {
+            // The same precedence as `Control::status` reports.
+            self.status =
+                decide::with_choice(self.status.clone(), choice, dir.join(choice::FILE_NAME));
+        }
+        if !self.status.enabled {
             return self.discard();
         }
         if let Some(path) = self.log_path.take() {
@@ -164,8 +169,7 @@ impl Worker {
             self.diagnostic(kind::CONFIGURATION, warning);
         }
         self.detect_project();
-        let enabled_by_choice =
-            choice == Some(Choice::Enabled) && self.status.decided_by == DecidedBy::Default;
+        let enabled_by_choice = matches!(self.status.decided_by, DecidedBy::Choice { .. });
         let notice_shown = self.settle_identity_and_notice(dir.as_deref(), enabled_by_choice);
         let notes = Arc::clone(&self.key_notes);
         // Read or made when an event first has something to hash: a program whose events hash
