@@ -9,7 +9,9 @@
 //!   event a program links;
 //! - the runtime a host program links: [`Telemetry`], configured by [`Settings`] and the
 //!   environment, hands each event to a background thread that writes the log file and sends
-//!   it over OTLP/HTTP ([`sink`], [`otlp`]);
+//!   it over OTLP/HTTP ([`sink`], [`otlp`]); in rooms of its own, the run's context
+//!   ([`environment`], [`detect`], [`project_id`]), the user's decision ([`decide`], [`Control`])
+//!   and the delivery of events;
 //! - werf's catalog, behind the `werf` feature: werf's seven events and its presets.
 //!
 //! ```
@@ -45,6 +47,7 @@
 )]
 extern crate self as telemetry_core;
 
+mod hex;
 mod model;
 mod random;
 mod runtime;
@@ -56,19 +59,18 @@ pub mod werf;
 pub use model::classify;
 pub use model::context::{Attributes, Context};
 pub use model::encode::EnvelopeEncoder;
-pub use model::envelope::{Envelope, MAX_SAFE_INTEGER};
-pub use model::event::TelemetryEvent;
+pub use model::envelope::MAX_SAFE_INTEGER;
+pub use model::event::{Envelope, TelemetryEvent};
 pub use model::hashed::{HashKey, Hashed};
 #[cfg(feature = "schema")]
 pub use model::registry;
-pub use runtime::control::{Control, ControlError, Report};
-pub use runtime::decide::{DecidedBy, Status};
-pub use runtime::notice::Notice;
-pub use runtime::settings::Settings;
-pub use runtime::{
-    Telemetry, TelemetryBuilder, decide, detect, diagnostics, environment, otlp, project_id, proxy,
-    sink,
-};
+pub use runtime::context::notice::Notice;
+pub use runtime::context::settings::Settings;
+pub use runtime::context::{detect, environment, project_id};
+pub use runtime::decision::control::{Control, ControlError, Report};
+pub use runtime::decision::decide::{self, DecidedBy, Status};
+pub use runtime::delivery::{diagnostics, otlp, proxy, sink};
+pub use runtime::{Telemetry, TelemetryBuilder};
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;
 

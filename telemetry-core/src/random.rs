@@ -38,7 +38,7 @@ pub(crate) fn uuid_v4() -> String {
 
 /// A random name for a temporary file: 32 lowercase hex digits.
 pub(crate) fn token() -> String {
-    crate::model::hashed::hex(&bytes::<16>())
+    crate::hex::encode(&bytes::<16>())
 }
 
 /// Bytes from the time, the process and a counter, hashed: unpredictable enough to tell runs
@@ -70,7 +70,7 @@ mod tests {
         let (first, second) = (uuid_v4(), uuid_v4());
         assert_ne!(first, second);
         for id in [&first, &second] {
-            assert!(crate::Context::is_execution_id(id), "{id}");
+            assert!(crate::model::context::Context::is_execution_id(id), "{id}");
         }
         assert_ne!(bytes::<32>(), bytes::<32>());
         assert_eq!(token().len(), 32);

@@ -504,3 +504,52 @@ fn an_unwritable_configuration_directory_never_breaks_the_program() {
         stdout(&status)
     );
 }
+
+#[test]
+fn a_run_and_the_controls_agree_on_what_decided() {
+    use telemetry_core::{Control, DecidedBy, Settings, Telemetry};
+
+    let choices: [Option<&str>; 4] = [None, Some("enabled\n"), Some("disabled\n"), Some("maybe")];
+    let environments: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("ACME_TELEMETRY", "0")],
+        &[("ACME_TELEMETRY", "1")],
+        &[("ACME_TELEMETRY", "local")],
+        &[("DO_NOT_TRACK", "1")],
+    ];
+    let mut decided_by_choice = 0;
+    for choice in choices {
+        for environment in environments {
+            for program_enabled in [true, false] {
+                let dir = tempfile::tempdir().unwrap();
+                if let Some(text) = choice {
+                    std::fs::write(dir.path().join("choice"), text).unwrap();
+                }
+                let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = environment
+                    .iter()
+                    .map(|(name, value)| ((*name).into(), (*value).into()))
+                    .collect();
+                vars.push(("ACME_TELEMETRY_CONFIG_DIR".into(), dir.path().into()));
+                let settings = Settings {
+                    enabled: program_enabled,
+                    ..Settings::new("ACME", "acme", "1.0.0")
+                };
+                let control = Control::with_vars(&settings, vars.clone());
+                let telemetry = Telemetry::builder(settings).vars(vars).build();
+                let expected = control.status().status;
+                assert_eq!(
+                    telemetry.status(),
+                    &expected,
+                    "choice {choice:?}, environment {environment:?}, program on: {program_enabled}"
+                );
+                if matches!(expected.decided_by, DecidedBy::Choice { .. }) {
+                    decided_by_choice += 1;
+                }
+                telemetry.shutdown();
+            }
+        }
+    }
+    // The remembered `disable` decides wherever nothing opted out before it (the default, `=1`
+    // and `local`); the remembered `enable` only where nothing else said anything.
+    assert_eq!(decided_by_choice, 4);
+}

@@ -15,7 +15,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::Config;
+use crate::config::Config;
+use crate::run::workspace_root;
 use crate::sync::{Mode, Report};
 
 /// Exit code: everything up to date, or written.
@@ -36,7 +37,7 @@ const USAGE: u8 = 2;
 )]
 pub fn main(config: Config) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let code = match crate::workspace_root() {
+    let code = match workspace_root() {
         Ok(root) => run(
             &config,
             &args,

@@ -1,15 +1,13 @@
 //! [`Config`]: what the generator needs to know about the program whose events it documents,
-//! and where the files go; and how it makes an event's schema that program's.
+//! and where the files go. A leaf every step of the generator reads.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use telemetry_core::classify::DataClass;
 use telemetry_core::environment::EnvVar;
 
-use crate::files;
+use crate::paths::event_schema_path;
 use crate::policy::Rule;
-use crate::standard::standardise;
 
 /// The generator's settings for one program: its name, the prefix of its environment
 /// variables, where the generated files go, and what the docs and schemas say about where the
@@ -187,52 +185,6 @@ impl Config {
 
     /// The `$id` of the schema of one event version.
     pub fn event_schema_id(&self, event_type: &str, version: u32) -> String {
-        self.schema_id(files::event_schema_path(event_type, version).trim_start_matches("schemas/"))
-    }
-
-    /// Makes an event's envelope schema this program's: its variables' names in the envelope's
-    /// descriptions; without a group-channel variable, no `attributes.groupChannel` (the
-    /// program never sends it); and the schema [standardised](crate::standard) with its `$id`.
-    pub(crate) fn adapt_schema(&self, schema: &mut Value, event_type: &str, version: u32) {
-        if let Some(pointer) = schema
-            .pointer("/properties/attributes/$ref")
-            .and_then(Value::as_str)
-            .and_then(|reference| reference.strip_prefix('#'))
-            .map(str::to_owned)
-            && let Some(attributes) = schema.pointer_mut(&pointer)
-        {
-            self.adapt_attributes(attributes);
-        }
-        standardise(schema, &self.event_schema_id(event_type, version));
-    }
-
-    fn adapt_attributes(&self, attributes: &mut Value) {
-        if self.group_channel.is_none() {
-            if let Some(properties) = attributes
-                .get_mut("properties")
-                .and_then(Value::as_object_mut)
-            {
-                properties.remove("groupChannel");
-            }
-            if let Some(required) = attributes.get_mut("required").and_then(Value::as_array_mut) {
-                required.retain(|key| key != "groupChannel");
-            }
-        }
-        let group_channel = self
-            .group_channel
-            .as_ref()
-            .map_or("", |variable| variable.name);
-        let properties = attributes
-            .get_mut("properties")
-            .and_then(Value::as_object_mut)
-            .into_iter()
-            .flat_map(|properties| properties.values_mut());
-        for property in properties {
-            if let Some(Value::String(description)) = property.get_mut("description") {
-                *description = description
-                    .replace("{PREFIX}", &self.env_prefix)
-                    .replace("{GROUP_CHANNEL}", group_channel);
-            }
-        }
+        self.schema_id(event_schema_path(event_type, version).trim_start_matches("schemas/"))
     }
 }

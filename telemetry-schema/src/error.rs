@@ -2,7 +2,8 @@
 
 use telemetry_core::registry::{DuplicateEvents, ExampleError};
 
-use crate::publish;
+use crate::policy::Violation;
+use crate::publish::problems::{ReadError, Refusal};
 
 /// Why artefacts could not be generated.
 #[derive(Debug)]
@@ -31,13 +32,13 @@ pub enum Error {
         reason: String,
     },
     /// The published files could not be read.
-    Read(publish::ReadError),
+    Read(ReadError),
     /// A generated file could not be read, written or removed.
     Io(std::io::Error),
     /// The configuration cannot be used.
     Config(String),
     /// The code breaks a rule of published versions.
-    Refused(publish::Refusal),
+    Refused(Refusal),
     /// Fields nothing classifies: an `eventData` key no field of the event declares (a
     /// hand-written [`TelemetryEvent`](telemetry_core::TelemetryEvent) whose `FIELDS` misses
     /// one), or an envelope key the core does not classify.
@@ -50,7 +51,7 @@ pub enum Error {
         paths: Vec<String>,
     },
     /// Fields the configured policy forbids.
-    Forbidden(Vec<crate::Violation>),
+    Forbidden(Vec<Violation>),
     /// Two different types got the same definition name.
     CollidingDefinitions {
         /// `<EventType> v<N>`.

@@ -1,13 +1,11 @@
 //! The generator's privacy policy: classes of data the program's events must not send, set with
 //! [`Config::forbid`](crate::Config::forbid) and
-//! [`Config::forbid_unless_hashed`](crate::Config::forbid_unless_hashed), and checked over every
-//! event the code defines before a file is written.
+//! [`Config::forbid_unless_hashed`](crate::Config::forbid_unless_hashed), and what breaks them. A
+//! run checks them over every event the code defines before a file is written.
 
 use std::fmt;
 
 use telemetry_core::classify::DataClass;
-
-use crate::EventVersion;
 
 /// One rule of the policy: a class no event field may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,36 +53,4 @@ impl fmt::Display for Violation {
             f.write_str("leave it out")
         }
     }
-}
-
-/// Every field of the versions the code defines that breaks one of `rules`. Only `eventData`'s
-/// own keys are checked, since a classification covers its subtree; published versions no type
-/// defines anymore are history, not code, and are left alone.
-pub(crate) fn check(rules: &[Rule], versions: &[EventVersion]) -> Vec<Violation> {
-    let mut violations = Vec::new();
-    for version in versions {
-        let Some(rust_path) = &version.rust_path else {
-            continue;
-        };
-        for (path, classification) in &version.classifications {
-            let Some(key) = path.strip_prefix("eventData.") else {
-                continue;
-            };
-            if key.contains(['.', '[']) {
-                continue;
-            }
-            let broken = rules.iter().find(|rule| {
-                rule.class == classification.class && !(rule.unless_hashed && classification.hashed)
-            });
-            if let Some(rule) = broken {
-                violations.push(Violation {
-                    event: format!("{} v{}", version.event_type, version.version),
-                    rust_path: rust_path.clone(),
-                    field: path.clone(),
-                    rule: *rule,
-                });
-            }
-        }
-    }
-    violations
 }

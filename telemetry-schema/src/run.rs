@@ -1,11 +1,56 @@
-//! Running the generator for a [`Config`]: every file for the registered events, written or
-//! checked under the workspace root, and finding that root.
+//! Running the generator for a [`Config`]: the registered events' versions, checked against the
+//! configured policy, merged with what is published, every file rendered, and written or checked
+//! under the workspace root; and finding that root.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+use crate::config::Config;
+use crate::error::Error;
+use crate::files;
+use crate::model::standard::standardise;
+use crate::model::version::EventVersion;
+use crate::policy::{Rule, Violation};
+use crate::publish;
 use crate::sync::{self, Mode, Report};
-use crate::{Config, Error, EventVersion, files, policy, publish};
+
+/// How many versions' examples one stream validator checks (see [`EventVersion::registered`]).
+#[cfg(feature = "registry")]
+const VERSIONS_PER_VALIDATOR: usize = 32;
+
+impl EventVersion {
+    /// Every registered event's versions, sorted by `eventType` then `schemaVersion`.
+    ///
+    /// # Errors
+    ///
+    /// When more than one type defines an event type, or [`from_registration`] fails for one.
+    ///
+    /// [`from_registration`]: Self::from_registration
+    #[cfg(feature = "registry")]
+    pub fn registered(config: &Config) -> Result<Vec<Self>, Error> {
+        let versions: Vec<Self> = telemetry_core::registry::events()?
+            .into_iter()
+            .map(|event| Self::unchecked(event, config))
+            .collect::<Result<_, _>>()?;
+        // One validator for many: a payload is valid for a stream schema of versions including
+        // its own exactly when it is valid for its own event's schema (each branch fixes
+        // `eventType` and `schemaVersion`), and compiling one stream schema costs far less than
+        // a validator per event. Not one for all: a stream schema tries its branches in turn,
+        // so checking every payload against all of them would grow with the square of the
+        // events. A version whose examples fail is checked again alone, for a precise message.
+        for chunk in versions.chunks(VERSIONS_PER_VALIDATOR) {
+            let stream =
+                jsonschema::draft202012::new(&crate::render::stream::stream_schema(chunk, config))
+                    .ok();
+            for version in chunk {
+                version.check_examples(&mut |payload| {
+                    stream.as_ref().map(|stream| stream.is_valid(payload))
+                })?;
+            }
+        }
+        Ok(versions)
+    }
+}
 
 impl Config {
     /// Every file to generate for the versions the code defines (`code`), given what is
@@ -20,13 +65,13 @@ impl Config {
         base: &Path,
         code: Vec<EventVersion>,
     ) -> Result<(BTreeMap<String, String>, BTreeSet<String>), Error> {
-        let violations = policy::check(self.policy(), &code);
+        let violations = violations(self.policy(), &code);
         if !violations.is_empty() {
             return Err(Error::Forbidden(violations));
         }
         let published = publish::read(base).map_err(Error::Read)?;
         let standardise = |schema: &mut serde_json::Value, event_type: &str, version: u32| {
-            crate::standard::standardise(schema, &self.event_schema_id(event_type, version));
+            standardise(schema, &self.event_schema_id(event_type, version));
         };
         let versions = publish::plan(code, &published, &standardise).map_err(Error::Refused)?;
         Ok((
@@ -148,6 +193,38 @@ impl Config {
             }
         }
     }
+}
+
+/// Every field of the versions the code defines that breaks one of `rules`. Only `eventData`'s
+/// own keys are checked, since a classification covers its subtree; published versions no type
+/// defines anymore are history, not code, and are left alone.
+fn violations(rules: &[Rule], versions: &[EventVersion]) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    for version in versions {
+        let Some(rust_path) = &version.rust_path else {
+            continue;
+        };
+        for (path, classification) in &version.classifications {
+            let Some(key) = path.strip_prefix("eventData.") else {
+                continue;
+            };
+            if key.contains(['.', '[']) {
+                continue;
+            }
+            let broken = rules.iter().find(|rule| {
+                rule.class == classification.class && !(rule.unless_hashed && classification.hashed)
+            });
+            if let Some(rule) = broken {
+                violations.push(Violation {
+                    event: format!("{} v{}", version.event_type, version.version),
+                    rust_path: rust_path.clone(),
+                    field: path.clone(),
+                    rule: *rule,
+                });
+            }
+        }
+    }
+    violations
 }
 
 /// The root of the Cargo workspace the program runs in: the nearest folder, from the package

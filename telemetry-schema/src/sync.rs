@@ -8,7 +8,7 @@ use std::path::Path;
 
 use similar::TextDiff;
 
-use crate::GENERATED_MARKER;
+use crate::paths::GENERATED_MARKER;
 
 /// What [`sync`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

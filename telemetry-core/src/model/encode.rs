@@ -3,8 +3,9 @@
 
 use std::ops::Range;
 
-use crate::model::envelope::keys;
-use crate::{Context, TelemetryEvent};
+use super::context::Context;
+use super::envelope::keys;
+use super::event::TelemetryEvent;
 
 /// Serialises envelopes of one run, byte for byte as serialising an [`Envelope`](crate::Envelope)
 /// with `serde_json` would, at a fraction of the cost.

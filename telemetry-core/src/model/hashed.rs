@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::OnceLock;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -111,7 +111,7 @@ impl HashKey {
 
     /// The key in hex, as it is stored.
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        crate::hex::encode(&self.0)
     }
 
     /// The key a hex string stores; `None` unless it is 64 hex digits.
@@ -132,7 +132,7 @@ impl HashKey {
 
     /// `value`'s HMAC-SHA-256 with this key, in lowercase hex.
     pub fn hash(&self, value: &[u8]) -> String {
-        hex(&hmac_sha256(&self.0, value))
+        crate::hex::encode(&hmac_sha256(&self.0, value))
     }
 
     /// Runs `f` with this key hashing every [`Hashed`] value this thread serialises, and
@@ -200,18 +200,10 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     tag
 }
 
-/// Lowercase hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len().saturating_mul(2));
-    for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{HashKey, Hashed, hex, hmac_sha256};
+    use super::{HashKey, Hashed, hmac_sha256};
+    use crate::hex::encode as hex;
 
     #[test]
     fn hmac_sha256_matches_rfc_4231() {

@@ -34,10 +34,11 @@ use std::fmt::{self, Write as _};
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
 
-use crate::TelemetryEvent;
-use crate::classify::Field;
-use crate::model::envelope;
-use crate::{EnvelopeEncoder, HashKey};
+use super::classify::Field;
+use super::encode::EnvelopeEncoder;
+use super::envelope;
+use super::event::TelemetryEvent;
+use super::hashed::HashKey;
 
 /// Appends the example envelope at an index (below the event's example count), serialised
 /// compactly, to the buffer.

@@ -3,9 +3,20 @@
 //! happens on background threads. The host program's thread never waits beyond a bounded queue,
 //! and at exit never waits beyond the shutdown deadline.
 //!
-//! The threads: the worker ([`worker`]) detects the run's context, serialises each event and
-//! hands it to the sinks; the log file has a thread of its own ([`log_file`]), and so does the
-//! OTLP transport ([`otlp`]), so that neither can hold up the other.
+//! Its rooms, in the order a run goes through them:
+//!
+//! - [`context`]: the run's context: what the program says (its settings and first-run
+//!   notice), what the environment says, and what is detected (OS, CPU, CI system, the
+//!   project's git origin);
+//! - [`decision`]: the user's decision and identity: whether telemetry is on and what decided,
+//!   the remembered choice and the controls that change it, the first-run notice's marker, the
+//!   installation's ID and hash key, all in the telemetry configuration directory;
+//! - [`delivery`]: how events travel: the queue from the host program's thread, the worker
+//!   thread that serialises each event, the log file's thread, the sinks and the OTLP
+//!   transport's thread, and the diagnostics they write.
+//!
+//! Two leaves serve them all: [`fs`] (the bounded, non-blocking file access the runtime allows
+//! itself) and [`clock`].
 
 // Telemetry runs inside someone else's program: nothing here may panic.
 #![deny(
@@ -19,39 +30,28 @@
     clippy::arithmetic_side_effects
 )]
 
-mod choice;
-mod config_dir;
-pub(crate) mod control;
-pub mod decide;
-pub mod detect;
-pub mod diagnostics;
-pub mod environment;
+mod clock;
+pub(crate) mod context;
+pub(crate) mod decision;
+pub(crate) mod delivery;
 mod fs;
-mod git;
-mod hash_key;
-mod installation;
-mod log_file;
-pub(crate) mod notice;
-pub mod otlp;
-pub mod project_id;
-pub mod proxy;
-mod queue;
-pub(crate) mod settings;
-pub mod sink;
-mod worker;
 
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
-use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use self::decide::Status;
-use self::queue::{Receiver, Sender, TrySendError};
-use self::settings::{Environment, Settings};
-use self::sink::Sink;
-use crate::{Attributes, Context, EnvelopeEncoder, TelemetryEvent};
+use self::clock::{deadline_after, now_ms};
+use self::context::detect;
+use self::context::settings::{self, Environment, Settings};
+use self::decision::decide::{self, Status};
+use self::delivery::queue::{self, Receiver, Sender, TrySendError};
+use self::delivery::shared::{Message, Shared};
+use self::delivery::sink::Sink;
+use self::delivery::worker;
+use crate::model::context::{Attributes, Context};
+use crate::model::event::TelemetryEvent;
 
 /// What shutdown leaves of its budget for what follows it: the wake-up after the deadline, and
 /// the threads and sockets it abandons being torn down with the process. Measured at about 1 ms.
@@ -109,63 +109,6 @@ struct Active {
     done: Mutex<Option<Receiver<()>>>,
     /// What shutdown may still take: the shutdown timeout less what starting cost the host.
     shutdown_budget: Duration,
-}
-
-/// What the host program's threads and the background threads share.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    /// Events dropped because the queue was full, not yet reported.
-    dropped: AtomicU64,
-    /// Set by shutdown: when the background threads must be done.
-    deadline: Mutex<Option<Instant>>,
-    /// Set by the background thread after a remembered `disable`: events are ignored.
-    silenced: AtomicBool,
-    /// The first-run notice, when this run shows it.
-    notice: Mutex<Option<String>>,
-}
-
-impl Shared {
-    /// The shutdown deadline, once shutdown has begun.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-enum Message {
-    Event(u64, Box<dyn Pending>),
-    /// Wakes the background thread to notice a shutdown.
-    Wake,
-}
-
-/// An event waiting to be serialised, its type erased.
-trait Pending: Send {
-    fn encode(
-        &self,
-        encoder: &EnvelopeEncoder,
-        ts: u64,
-        out: &mut Vec<u8>,
-    ) -> serde_json::Result<Range<usize>>;
-    fn event_type(&self) -> &'static str;
-    fn schema_version(&self) -> u32;
-}
-
-impl<E: TelemetryEvent + Send> Pending for E {
-    fn encode(
-        &self,
-        encoder: &EnvelopeEncoder,
-        ts: u64,
-        out: &mut Vec<u8>,
-    ) -> serde_json::Result<Range<usize>> {
-        encoder.encode(ts, self, out)
-    }
-
-    fn event_type(&self) -> &'static str {
-        E::EVENT_TYPE
-    }
-
-    fn schema_version(&self) -> u32 {
-        E::SCHEMA_VERSION
-    }
 }
 
 /// Builds a [`Telemetry`]: where the environment comes from, and extra sinks.
@@ -316,12 +259,17 @@ impl Telemetry {
         }
     }
 
-    /// Whether telemetry is on, and which setting decided, as far as the program and the
-    /// environment tell: the user's remembered choice is read by the background thread, off
-    /// the host program's path (after a remembered `disable`, events are ignored from then on).
-    /// [`Control::status`](crate::Control::status) tells the whole story.
+    /// Whether telemetry is on, and which setting decided, the user's remembered choice
+    /// included: exactly what [`Control::status`](crate::Control::status) says (one function
+    /// decides for both). The remembered choice is read by the background thread, off the host
+    /// program's path; when telemetry is on as far as the program and the environment tell,
+    /// this waits for that thread to have read it, at most the shutdown timeout, and answers
+    /// with what the environment decided should it not have by then.
     pub fn status(&self) -> &Status {
-        &self.status
+        self.active
+            .as_ref()
+            .and_then(|active| active.shared.decision(active.shutdown_budget))
+            .unwrap_or(&self.status)
     }
 
     /// The first-run notice, when this run shows it: the program prints it, to standard
@@ -413,21 +361,4 @@ impl Active {
             let _ = done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
         }
     }
-}
-
-/// `budget` from now; far in the future when that is past what `Instant` holds.
-fn deadline_after(budget: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(budget)
-        .or_else(|| now.checked_add(Duration::from_hours(8_760)))
-        .unwrap_or(now)
-}
-
-/// Milliseconds since the Unix epoch; 0 for a clock set before 1970.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
 }

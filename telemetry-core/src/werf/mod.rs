@@ -1,6 +1,7 @@
 //! werf's catalog, behind the `werf` feature: its seven events, with werf's field names, order
 //! and omission rules, their documented examples (in [`examples`]), which reproduce werf's
-//! published payloads, and werf's presets.
+//! published payloads, and werf's presets. The examples are in this file, beside the events,
+//! because the derive names them (`example = examples::...`).
 //!
 //! Every integer is non-negative except [`CommandExited::exit_code`]. Closed value sets are
 //! enums.
@@ -18,65 +19,15 @@
 //! # let telemetry = Telemetry::builder(settings).vars([("WERF_TELEMETRY".into(), "0".into())]).build();
 //! ```
 
-pub mod examples;
+mod presets;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use telemetry_derive::TelemetryEvent;
 
-use crate::environment::EnvVar;
-use crate::{Notice, Settings, TelemetryEvent};
-
-/// werf's name, its OTLP resource's `service.name`.
-pub const TOOL_NAME: &str = "werf";
-
-/// The prefix of werf's environment variables: `WERF_TELEMETRY`, ...
-pub const ENV_PREFIX: &str = "WERF";
-
-/// The name of werf's spans and of their instrumentation scope.
-pub const SPAN_NAME: &str = "telemetry.werf.io";
-
-/// werf's collector.
-pub const ENDPOINT: &str = "https://telemetry.werf.io/v1/traces";
-
-/// Where werf's telemetry schemas are published: the base of their `$id`s.
-pub const SCHEMAS_URI: &str = "https://werf.io/schemas/telemetry/";
-
-/// The variable trdl, werf's installer, sets to the group channel werf comes from.
-pub const GROUP_CHANNEL: EnvVar = EnvVar {
-    name: "TRDL_USE_WERF_GROUP_CHANNEL",
-    purpose: "The trdl group channel in use; copied into `attributes.groupChannel` when not empty \
-              (a value of more than {MAX_EXTRA_VALUE_CHARS} characters is ignored).",
+pub use presets::{
+    ENDPOINT, ENV_PREFIX, GROUP_CHANNEL, SCHEMAS_URI, SPAN_NAME, TOOL_NAME, notice, settings,
 };
-
-/// werf's settings: its prefix, name, span name and group channel variable, with `version` as
-/// `attributes.version`. No endpoint: werf itself sets [`ENDPOINT`].
-pub fn settings(version: impl Into<String>) -> Settings {
-    Settings {
-        span_name: SPAN_NAME.into(),
-        group_channel_variable: Some(GROUP_CHANNEL.name.into()),
-        ..Settings::new(ENV_PREFIX, TOOL_NAME, version)
-    }
-}
-
-/// A first-run notice for werf, version 1: what its events hold, said plainly. werf names its
-/// own page of the generated docs and its telemetry subcommand, if it has them:
-///
-/// ```
-/// let notice = telemetry_core::Notice {
-///     docs_url: Some("https://werf.example/telemetry".into()),
-///     ..telemetry_core::werf::notice()
-/// };
-/// assert!(notice.text("WERF").contains("WERF_TELEMETRY=0"));
-/// ```
-pub fn notice() -> Notice {
-    Notice::new(
-        1,
-        "werf sends usage telemetry to its developers: the commands you run and the names (never \
-         the values) of their options, how long builds take and whether they succeed, the names \
-         of images and stages, git's error text when unshallowing fails, and pseudonymous IDs of \
-         the run and of the project (an unsalted hash of its Git origin URL).",
-    )
-}
 
 /// Command execution started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TelemetryEvent)]
@@ -259,4 +210,159 @@ pub enum BaseImageSource {
     /// Neither: the stage is not based on a stored image.
     #[serde(rename = "")]
     Empty,
+}
+
+pub mod examples {
+    //! The documented example payloads of the catalog: werf's published examples, and a realistic
+    //! one for [`UnshallowFailed`], which werf's page has none for.
+
+    use std::collections::BTreeMap;
+
+    use super::{
+        BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandOption, CommandStarted,
+        ConfigType, ContainerBackend, ImageBuildFinished, StageBuildFinished, UnshallowFailed,
+    };
+    use crate::model::context::{Attributes, Context};
+    use crate::model::event::Envelope;
+
+    /// The run of `werf converge` in GitLab CI that werf's page shows.
+    pub fn converge_in_gitlab_ci() -> Context {
+        Context {
+            execution_id: "2f75d020-684e-4224-9013-35e95e1b7721".into(),
+            user_id: String::new(),
+            project_id: "b4c2d019070529344a6967d8c73d578101c6554fcdcae3d00bb93a9692523cb1".into(),
+            command: "werf converge".into(),
+            attributes: Attributes {
+                arch: "amd64".into(),
+                os: "linux".into(),
+                group_channel: None,
+                version: "dev".into(),
+                ci: true,
+                ci_name: Some("gitlab".into()),
+                extra: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// The run of `werf build` on a developer's Mac that werf's page shows.
+    pub fn build_on_a_mac() -> Context {
+        Context {
+            execution_id: "3a8b9c01-123e-4567-8901-23e4567890ab".into(),
+            user_id: String::new(),
+            project_id: "c4d3e019070529344a6967d8c73d578101c6554fcdcae3d00bb93a9692523cb1".into(),
+            command: "werf build".into(),
+            attributes: Attributes {
+                arch: "arm64".into(),
+                os: "darwin".into(),
+                group_channel: None,
+                version: "2.60.2".into(),
+                ci: false,
+                ci_name: None,
+                extra: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// [`CommandStarted`] of `werf converge`, which was given `--repo`.
+    pub fn command_started() -> Envelope<CommandStarted> {
+        Envelope::new(
+            &converge_in_gitlab_ci(),
+            1_658_231_825_280,
+            CommandStarted {
+                command_options: vec![CommandOption {
+                    name: "repo".into(),
+                    as_cli: false,
+                    as_env: false,
+                    count: 0,
+                }],
+            },
+        )
+    }
+
+    /// [`CommandExited`] of the same `werf converge`, successful after about 11 seconds.
+    pub fn command_exited() -> Envelope<CommandExited> {
+        Envelope::new(
+            &converge_in_gitlab_ci(),
+            1_658_231_836_102,
+            CommandExited {
+                exit_code: 0,
+                duration_ms: 10_827,
+            },
+        )
+    }
+
+    /// [`UnshallowFailed`] during a `werf converge` in GitLab CI, with werf installed by trdl from
+    /// the `stable` channel.
+    pub fn unshallow_failed() -> Envelope<UnshallowFailed> {
+        let mut context = converge_in_gitlab_ci();
+        context.attributes.group_channel = Some("stable".into());
+        Envelope::new(
+            &context,
+            1_658_231_826_011,
+            UnshallowFailed {
+                error_message:
+                    "git fetch --unshallow failed: exit status 128: fatal: shallow file \
+                                has changed since we read it"
+                        .into(),
+                gitlab_runner_version: "16.9.1".into(),
+                gitlab_server_version: "16.9.2-ee".into(),
+            },
+        )
+    }
+
+    /// [`BuildStarted`] of `werf build` with three images on Docker.
+    pub fn build_started() -> Envelope<BuildStarted> {
+        Envelope::new(
+            &build_on_a_mac(),
+            1_709_251_100_000,
+            BuildStarted {
+                images_count: 3,
+                container_backend: ContainerBackend::Docker,
+                in_container: false,
+            },
+        )
+    }
+
+    /// [`BuildFinished`] of the same build, successful after 50 seconds.
+    pub fn build_finished() -> Envelope<BuildFinished> {
+        Envelope::new(
+            &build_on_a_mac(),
+            1_709_251_150_000,
+            BuildFinished {
+                duration_ms: 50_000,
+                success: true,
+                images_count: 3,
+            },
+        )
+    }
+
+    /// [`ImageBuildFinished`] of the build's `backend` image, a Stapel image that was rebuilt.
+    pub fn image_build_finished() -> Envelope<ImageBuildFinished> {
+        Envelope::new(
+            &build_on_a_mac(),
+            1_709_251_140_000,
+            ImageBuildFinished {
+                image: "backend".into(),
+                duration_ms: 15_500,
+                rebuilt: true,
+                config_type: Some(ConfigType::Stapel),
+            },
+        )
+    }
+
+    /// [`StageBuildFinished`] of the `backend` image's `install` stage.
+    pub fn stage_build_finished() -> Envelope<StageBuildFinished> {
+        Envelope::new(
+            &build_on_a_mac(),
+            1_709_251_135_000,
+            StageBuildFinished {
+                image: "backend".into(),
+                stage: "install".into(),
+                duration_ms: 8_500,
+                from_cache: false,
+                base_image_source: BaseImageSource::Repo,
+                base_image_pulled: true,
+            },
+        )
+    }
 }

@@ -34,28 +34,26 @@ pub(crate) fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
     run_in(None, args, vars)
 }
 
-/// The configuration directory of a run whose variables name none: one per test process, in
-/// the target directory, never the user's own (without `HOME`, the platform's directory is the
-/// account's home).
-fn scratch_config_dir() -> String {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("demo-config-{}", std::process::id()))
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// The demo, with exactly `vars` as its environment, and a configuration directory of the
-/// test's when `vars` name none.
-fn command(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Command {
+/// The demo, with exactly `vars` as its environment, and a configuration directory of its own
+/// when `vars` name none (returned: it is removed when dropped, so keep it for the run); never
+/// the user's own (without `HOME`, the platform's directory is the account's home).
+fn command(
+    dir: Option<&Path>,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> (Command, Option<tempfile::TempDir>) {
     let mut command = Command::new(demo());
     command.args(args).env_clear().envs(vars.iter().copied());
+    let mut scratch = None;
     if !vars.iter().any(|(name, _)| *name == CONFIG_DIR) {
-        command.env(CONFIG_DIR, scratch_config_dir());
+        let config_dir = tempfile::tempdir().expect("a temporary configuration directory");
+        command.env(CONFIG_DIR, config_dir.path());
+        scratch = Some(config_dir);
     }
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    command
+    (command, scratch)
 }
 
 /// The variable naming the telemetry configuration directory.
@@ -64,7 +62,7 @@ pub(crate) const CONFIG_DIR: &str = "WERF_TELEMETRY_CONFIG_DIR";
 /// Runs the demo in `dir` (the current directory when `None`) with exactly `vars` as its
 /// environment; panics when it outlives the watchdog.
 pub(crate) fn run_in(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut command = command(dir, args, vars);
+    let (mut command, _config_dir) = command(dir, args, vars);
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = command.spawn().expect("the demo runs");
     drop(command);
@@ -92,7 +90,7 @@ pub(crate) fn run_at_terminal(args: &[&str], vars: &[(&str, &str)]) -> Output {
         .custom_flags(i32::try_from(rustix::fs::OFlags::NOCTTY.bits()).unwrap())
         .open(name.to_str().expect("a UTF-8 name"))
         .expect("the terminal opens");
-    let mut command = command(None, args, vars);
+    let (mut command, _config_dir) = command(None, args, vars);
     command.stdout(Stdio::piped()).stderr(Stdio::from(terminal));
     let child = command.spawn().expect("the demo runs");
     // The child holds the terminal now: when it exits, reading the master side ends.

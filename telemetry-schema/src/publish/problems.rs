@@ -2,8 +2,9 @@
 //! that say what to do.
 
 use std::fmt;
+use std::io;
 
-use crate::compat::Change;
+use super::compat::change::Change;
 
 /// Why the generator will not write.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,3 +191,33 @@ impl fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+/// Why the published files could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// A file could not be read.
+    Io {
+        /// Its path, relative to the output directory.
+        path: String,
+        /// Why.
+        error: io::Error,
+    },
+    /// A generated file does not parse.
+    Json {
+        /// Its path, relative to the output directory.
+        path: String,
+        /// What the parser said.
+        error: String,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io { path, error } => write!(f, "{path}: {error}"),
+            ReadError::Json { path, error } => write!(f, "{path}: not as generated: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
