@@ -126,8 +126,11 @@ fn parse(args: &[String], repo_from_env: Option<String>) -> Result<Command, Stri
     Ok(command)
 }
 
+/// Milliseconds since `since`, up to what the schema accepts (2^53 − 1: 285,000 years).
 fn elapsed_ms(since: Instant) -> u64 {
-    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(since.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .min(telemetry_core::MAX_SAFE_INTEGER.unsigned_abs())
 }
 
 /// Builds every image, stage by stage; `Ok` when the build succeeds.

@@ -230,7 +230,7 @@ fn rename(field: &str, rule: Option<&str>) -> String {
     }
 }
 
-/// An event is a struct with named fields and no generic parameters.
+/// An event is a struct with named fields that owns its data and has no type parameters.
 fn check_shape(input: &Input<'_>, errors: &mut Errors) {
     let found = match &input.shape {
         Shape::Named(_) => None,
@@ -247,11 +247,21 @@ fn check_shape(input: &Input<'_>, errors: &mut Errors) {
             ),
         );
     }
-    if !input.generics.params.is_empty() {
-        errors.at(
-            input.generics,
-            "expected a struct without generic parameters: an event's schema is one fixed shape",
-        );
+    for param in &input.generics.params {
+        if let syn::GenericParam::Lifetime(lifetime) = param {
+            errors.at(
+                lifetime,
+                "expected a struct without lifetime parameters: an event is an owned value, \
+                 serialised on a background thread after `emit` returns, so it cannot borrow; \
+                 use owned types such as `String`",
+            );
+        } else {
+            errors.at(
+                param,
+                "expected a struct without type or const parameters: an event's schema is one \
+                 fixed shape",
+            );
+        }
     }
 }
 

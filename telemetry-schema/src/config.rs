@@ -74,8 +74,11 @@ impl Config {
     }
 
     /// The URI the `schemas/` folder is published at: every schema's `$id` is this followed by
-    /// the file's path in the folder. Default: `urn:<tool>:telemetry:`, an identifier that
-    /// names no place.
+    /// the file's path in the folder, and references between files are these absolute `$id`s,
+    /// so the schemas load in any consumer whatever the base. Default: `urn:<tool>:telemetry:`,
+    /// an identifier that names no place. A base that is not an absolute URI (a scheme, then
+    /// more), or that has a query, a fragment or white space, is refused when the files are
+    /// generated.
     #[must_use]
     pub fn base_uri(mut self, uri: impl Into<String>) -> Self {
         self.base_uri = Some(uri.into());

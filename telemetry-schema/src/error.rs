@@ -50,6 +50,16 @@ pub enum Error {
         /// The paths of the unclassified fields.
         paths: Vec<String>,
     },
+    /// Fields whose schema says nothing of what they hold: the docs and the catalogue would
+    /// have an empty description.
+    Undescribed {
+        /// `<EventType> v<N>`.
+        event: String,
+        /// The event's Rust type.
+        rust_path: String,
+        /// The paths of the fields.
+        paths: Vec<String>,
+    },
     /// Fields the configured policy forbids.
     Forbidden(Vec<Violation>),
     /// Two different types got the same definition name.
@@ -105,15 +115,23 @@ impl std::fmt::Display for Error {
                 event,
                 rust_path,
                 paths,
-            } => {
-                let paths: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
-                write!(
-                    f,
-                    "{event} (`{rust_path}`) sends fields without a classification: {}; every \
-                     field of `FIELDS` needs a class and a purpose",
-                    paths.join(", ")
-                )
-            }
+            } => write!(
+                f,
+                "{event} (`{rust_path}`) sends fields without a classification: {}; every field \
+                 of `FIELDS` needs a class and a purpose",
+                quoted(paths)
+            ),
+            Error::Undescribed {
+                event,
+                rust_path,
+                paths,
+            } => write!(
+                f,
+                "{event} (`{rust_path}`) sends fields nothing describes: {}; give the fields of \
+                 their types doc comments (`///`), which become the descriptions, or a \
+                 `#[schemars(description = \"...\")]`",
+                quoted(paths)
+            ),
             Error::Forbidden(violations) => {
                 for (index, violation) in violations.iter().enumerate() {
                     let separator = if index == 0 { "" } else { "\n" };
@@ -142,6 +160,12 @@ impl std::fmt::Display for Error {
     }
 }
 
+/// `` `a`, `b` ``.
+fn quoted(paths: &[String]) -> String {
+    let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
+    quoted.join(", ")
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -153,6 +177,7 @@ impl std::error::Error for Error {
             Error::InvalidExample { .. }
             | Error::CollidingDefinitions { .. }
             | Error::Unclassified { .. }
+            | Error::Undescribed { .. }
             | Error::Forbidden(_)
             | Error::Config(_) => None,
         }

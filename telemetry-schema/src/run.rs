@@ -89,6 +89,7 @@ impl Config {
     /// As [`files`](Self::files), and when the output directory is not a relative path inside
     /// the workspace, or a file cannot be read or written.
     pub fn sync(&self, root: &Path, code: Vec<EventVersion>, mode: Mode) -> Result<Report, Error> {
+        self.checked_base_uri()?;
         let base = root.join(self.checked_out_dir()?);
         let (files, previous) = self.files(&base, code)?;
         let mut report = sync::sync(&base, &files, &previous, mode).map_err(Error::Io)?;
@@ -157,6 +158,29 @@ impl Config {
                 "the output directory `{}` must be a folder of the workspace: a relative path \
                  without `..`",
                 self.out_dir_path().display()
+            )))
+        }
+    }
+
+    /// The base of the schemas' `$id`s, checked: an absolute URI (a scheme, then more) without
+    /// a query, a fragment or white space, so that every schema's `$id` and every reference
+    /// between files is an absolute URI any consumer resolves.
+    fn checked_base_uri(&self) -> Result<(), Error> {
+        let base = self.schema_id("");
+        let scheme = base.split_once(':').map_or("", |(scheme, _)| scheme);
+        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        let rest_ok = base.len() > scheme.len() + 1
+            && !base.contains(['?', '#'])
+            && !base.chars().any(char::is_whitespace);
+        if scheme_ok && rest_ok {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "the schemas' base URI `{base}` must be an absolute URI (`https://...` or \
+                 `urn:...`) without a query, a fragment or white space"
             )))
         }
     }

@@ -38,6 +38,13 @@ for (const file of eventFiles) {
 const streamValidate = strict.compile(stream);
 const logValidate = strict.compile(logLine);
 check(logged.length === 0, `${eventFiles.length + 2} schemas compile in strict mode, nothing logged ${JSON.stringify(logged)}`);
+// Every file added under its $id first, in any order, then each compiled by its $id: references
+// between files resolve by $id, whatever the base.
+const registry = ajv();
+const files = [logLine, ...eventFiles.map((file) => read(`schemas/events/${file}`)), stream];
+for (const schema of files) registry.addSchema(schema);
+check(files.every((schema) => typeof registry.getSchema(schema.$id) === "function") && logged.length === 0,
+  `every schema loads by its $id (${stream.$id.replace("telemetry.schema.json", "")}...)`);
 
 let examples = 0;
 for (const file of fs.readdirSync(path.join(root, "examples")).sort()) {

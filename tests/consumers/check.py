@@ -44,7 +44,13 @@ for what, mutate, where, words in [
     check(len(errors) == 1 and list(best.absolute_path) == where and words in best.message,
           f"{what}: {len(errors)} error, best_match at {list(best.absolute_path)}: {best.message}")
 
-registry = Registry().with_resource(stream["$id"], Resource.from_contents(stream))
+# Every schema file in the registry under its $id: references between files resolve by $id,
+# whatever the base.
+schemas = [stream, log_line] + [json.loads(p.read_text()) for p in sorted((root / "schemas/events").glob("*.json"))]
+registry = Registry().with_resources((schema["$id"], Resource.from_contents(schema)) for schema in schemas)
+for schema in schemas:
+    Draft202012Validator.check_schema(schema)
+# The log-line schema refers to the stream schema by its $id: resolved through the registry.
 lines = Draft202012Validator(log_line, registry=registry)
 diagnostic = {"diagnostic": "delivery", "message": "x", "ts": 1, "executionID": "2f75d020-684e-4224-9013-35e95e1b7721"}
 check(lines.is_valid(diagnostic) and lines.is_valid(started) and not lines.is_valid({**diagnostic, "extra": 1}),

@@ -1,6 +1,7 @@
 //! Integration tests of the telemetry workspace; the tests are in `tests/`, the derive's
 //! compile-fail cases in `ui/`, fixtures in `fixtures/`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -25,6 +26,63 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../BENCHMARKS.md")]
 pub struct BenchmarksDoctests;
+
+/// A validator for every schema of `schemas` (path to schema), each compiled with every other
+/// registered under its `$id`, as a consumer loads them: references between files must resolve
+/// by `$id`, whatever the base.
+///
+/// # Panics
+///
+/// When a schema has no `$id`, or does not compile.
+pub fn load_schemas(schemas: &BTreeMap<String, Value>) -> BTreeMap<String, jsonschema::Validator> {
+    let mut registry = jsonschema::Registry::new();
+    for (path, schema) in schemas {
+        let id = schema["$id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} has no $id"))
+            .to_owned();
+        registry = registry
+            .add(id, schema.clone())
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
+    }
+    let registry = registry
+        .prepare()
+        .unwrap_or_else(|error| panic!("the schemas register: {error}"));
+    schemas
+        .iter()
+        .map(|(path, schema)| {
+            let validator = jsonschema::options()
+                .with_registry(&registry)
+                .build(schema)
+                .unwrap_or_else(|error| panic!("{path} does not load: {error}"));
+            (path.clone(), validator)
+        })
+        .collect()
+}
+
+/// Every generated schema under `root` (`schemas/*.schema.json` and `schemas/events/`), by
+/// path from `root`, parsed.
+///
+/// # Panics
+///
+/// When a folder cannot be read, or a schema is not JSON.
+pub fn read_schemas(root: &Path) -> BTreeMap<String, Value> {
+    let mut schemas = BTreeMap::new();
+    for dir in ["schemas", "schemas/events"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("the schemas are there") {
+            let path = entry.expect("a readable folder").path();
+            let name = path
+                .strip_prefix(root)
+                .expect("under root")
+                .display()
+                .to_string();
+            if name.ends_with(".schema.json") {
+                schemas.insert(name.clone(), read_json(root, &name));
+            }
+        }
+    }
+    schemas
+}
 
 /// A change that makes a valid payload invalid, and what it is, for messages.
 pub type Mutation = (&'static str, fn(&mut Value));

@@ -217,18 +217,26 @@ fn assert_acme_sends_what_its_schema_describes(acme: &Path) {
         "{}",
         String::from_utf8_lossy(&ran.stderr)
     );
-    let stream: Value = serde_json::from_str(
-        &std::fs::read_to_string(acme.join("schemas/telemetry.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let stream = jsonschema::draft202012::new(&stream).unwrap();
+    // acme's schemas have the default base of `$id`s (`urn:acme:telemetry:`): every file
+    // loads by its `$id`, and the log-line schema reaches the stream schema through it.
+    let files = telemetry_tests::read_schemas(acme);
+    assert_eq!(
+        files["schemas/log-line.schema.json"]["$id"],
+        "urn:acme:telemetry:log-line.schema.json"
+    );
+    let schemas = telemetry_tests::load_schemas(&files);
     let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(lines.len(), 1, "{text}");
-    stream.validate(&lines[0]).unwrap();
+    schemas["schemas/telemetry.schema.json"]
+        .validate(&lines[0])
+        .unwrap();
+    schemas["schemas/log-line.schema.json"]
+        .validate(&lines[0])
+        .unwrap();
     assert_eq!(lines[0]["eventType"], "Deployed");
     assert!(lines[0]["attributes"].get("groupChannel").is_none());
     let spans: usize = collector

@@ -1,11 +1,15 @@
 //! The fast way to serialise envelopes: the run's [`Context`] does not change between events,
 //! so it is serialised once, and each event only adds its timestamp and data.
 
+use std::fmt;
 use std::ops::Range;
+
+use serde::ser::Error as _;
 
 use super::context::Context;
 use super::envelope::keys;
 use super::event::TelemetryEvent;
+use super::guard::{Found, Guard, OutOfRange};
 
 /// Serialises envelopes of one run, byte for byte as serialising an [`Envelope`](crate::Envelope)
 /// with `serde_json` would, at a fraction of the cost.
@@ -74,14 +78,47 @@ impl EnvelopeEncoder {
     ///
     /// # Errors
     ///
-    /// When the event does not serialise (a map with non-string keys, say); `out` then holds a
-    /// partial envelope after its former end.
+    /// When the event does not serialise (a map with non-string keys, say), or holds a number
+    /// its schema refuses, which the error names with its path: an integer beyond
+    /// ±(2^53 − 1), a NaN or an infinity (JSON has neither; `serde_json` would write `null`).
+    /// `out` then holds a partial envelope after its former end.
+    ///
+    /// ```
+    /// # use telemetry_core::{Context, EnvelopeEncoder, Envelope, TelemetryEvent};
+    /// /// A stage was built.
+    /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    /// #[serde(rename_all = "camelCase")]
+    /// #[telemetry(version = 1, example = built)]
+    /// pub struct StageBuilt {
+    ///     /// How long it took, in milliseconds.
+    ///     #[telemetry(class = system_metadata, purpose = performance_and_health)]
+    ///     pub duration_ms: u64,
+    /// }
+    /// # fn built() -> Envelope<StageBuilt> {
+    /// #     Envelope::example("acme build", StageBuilt { duration_ms: 8_500 })
+    /// # }
+    /// let encoder = EnvelopeEncoder::new(&Context::default());
+    /// let error = encoder.encode(0, &StageBuilt { duration_ms: u64::MAX }, &mut Vec::new()).unwrap_err();
+    /// assert!(error.to_string().starts_with("`eventData.durationMs` is 18446744073709551615, which its schema refuses"));
+    /// ```
     pub fn encode<E: TelemetryEvent>(
         &self,
         ts: u64,
         event: &E,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<Range<usize>> {
+        self.encode_checked(ts, event, out)
+            .map_err(EncodeError::into_json)
+    }
+
+    /// [`encode`](Self::encode), telling a number the schema refuses from a failure to
+    /// serialise.
+    pub(crate) fn encode_checked<E: TelemetryEvent>(
+        &self,
+        ts: u64,
+        event: &E,
+        out: &mut Vec<u8>,
+    ) -> Result<Range<usize>, EncodeError> {
         out.reserve(self.between_ts_and_event_type.len() + 128);
         out.extend_from_slice(b"{\"ts\":");
         out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
@@ -89,7 +126,17 @@ impl EnvelopeEncoder {
         push_json_string(out, E::EVENT_TYPE);
         out.extend_from_slice(b",\"eventData\":");
         let start = out.len();
-        serde_json::to_writer(&mut *out, event)?;
+        let found = Found::default();
+        let written = event.serialize(Guard::new(
+            &mut serde_json::Serializer::new(&mut *out),
+            &found,
+        ));
+        if let Err(error) = written {
+            return Err(match found.take() {
+                Some(refused) => EncodeError::Refused(refused),
+                None => EncodeError::Serialize(error),
+            });
+        }
         let end = out.len();
         out.extend_from_slice(b",\"schemaVersion\":");
         out.extend_from_slice(itoa::Buffer::new().format(E::SCHEMA_VERSION).as_bytes());
@@ -100,6 +147,33 @@ impl EnvelopeEncoder {
     /// The run's `attributes`, serialised.
     pub fn attributes_json(&self) -> &str {
         &self.attributes_json
+    }
+}
+
+/// Why an event was not encoded.
+#[derive(Debug)]
+pub(crate) enum EncodeError {
+    /// It did not serialise.
+    Serialize(serde_json::Error),
+    /// It holds a number its schema refuses.
+    Refused(OutOfRange),
+}
+
+impl EncodeError {
+    fn into_json(self) -> serde_json::Error {
+        match self {
+            EncodeError::Serialize(error) => error,
+            EncodeError::Refused(refused) => serde_json::Error::custom(refused),
+        }
+    }
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::Serialize(error) => write!(f, "did not serialise: {error}"),
+            EncodeError::Refused(refused) => write!(f, "was not sent: {refused}"),
+        }
     }
 }
 
@@ -180,6 +254,34 @@ mod tests {
     }
 
     #[test]
+    fn numbers_the_schema_refuses_are_refused_by_path_and_nothing_else_is() {
+        let context = Context::default();
+        let encoder = EnvelopeEncoder::new(&context);
+        let mut rng = Rng::new(0x5afe);
+        for _ in 0..2000 {
+            let duration_ms = rng.next();
+            let event = ImageBuildFinished {
+                image: rng.string(16),
+                duration_ms,
+                rebuilt: rng.bool(),
+                config_type: None,
+            };
+            let result = encoder.encode(0, &event, &mut Vec::new());
+            if duration_ms < 1 << 53 {
+                assert!(result.is_ok(), "{duration_ms}");
+            } else {
+                let error = result.unwrap_err().to_string();
+                assert!(
+                    error.starts_with(&format!(
+                        "`eventData.durationMs` is {duration_ms}, which its schema refuses"
+                    )),
+                    "{error}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn random_envelopes_encode_exactly_as_serde_json_does() {
         let mut rng = Rng::new(0x7e1e_3e7e);
         for _ in 0..2000 {
@@ -205,7 +307,8 @@ mod tests {
                     ts,
                     &ImageBuildFinished {
                         image: rng.string(16),
-                        duration_ms: rng.next(),
+                        // What the schema accepts: at most 2^53 − 1.
+                        duration_ms: rng.below(1 << 53),
                         rebuilt: rng.bool(),
                         config_type: rng.bool().then_some(ConfigType::Staged),
                     },
@@ -216,7 +319,7 @@ mod tests {
                     &StageBuildFinished {
                         image: rng.string(16),
                         stage: rng.string(16),
-                        duration_ms: rng.next(),
+                        duration_ms: rng.below(1 << 53),
                         from_cache: rng.bool(),
                         base_image_source: events::BaseImageSource::Secondary,
                         base_image_pulled: rng.bool(),

@@ -7,6 +7,7 @@ pub(crate) mod context;
 pub(crate) mod encode;
 pub(crate) mod envelope;
 pub(crate) mod event;
+pub(crate) mod guard;
 pub(crate) mod hashed;
 #[cfg(feature = "schema")]
 pub mod registry;

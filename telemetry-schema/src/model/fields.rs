@@ -4,7 +4,8 @@
 //! envelope's ([`ENVELOPE_FIELDS`]).
 //!
 //! A path names a field from the envelope's root: `ts`, `attributes.os`, `eventData.image`,
-//! `eventData.stages[].name` (the elements of an array are `[]`).
+//! `eventData.stages[].name` (the elements of an array are `[]`); the one walk that finds them
+//! (objects, arrays and the variants of enums) is shared with every reader of the fields.
 //!
 //! [`TelemetryEvent::FIELDS`]: telemetry_core::TelemetryEvent::FIELDS
 //! [`ENVELOPE_FIELDS`]: telemetry_core::classify::ENVELOPE_FIELDS
@@ -17,6 +18,7 @@ use telemetry_core::classify::{DataClass, Field, Purpose, envelope_field};
 
 use super::key_order::KeyOrder;
 use super::schema::resolve;
+use super::walk::{alternatives, external_key, tag, tag_value, walk};
 
 /// What one field holds and why it is sent: a classification as the catalogue records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,115 +60,6 @@ impl fmt::Display for Classification {
 
 /// The classification of every path of a version's fields.
 pub type Classifications = BTreeMap<String, Classification>;
-
-/// One property a [`walk`] met.
-pub(crate) struct Node<'a> {
-    /// Its path from the walk's start.
-    pub(crate) path: String,
-    /// Its schema as the parent object states it (perhaps a `$ref`).
-    pub(crate) property: &'a Value,
-    /// Whether the parent object requires it.
-    pub(crate) required: bool,
-}
-
-impl Node<'_> {
-    /// Its description: the property's own, else its type's.
-    pub(crate) fn description<'v>(&'v self, root: &'v Value) -> &'v str {
-        let target = resolve(root, self.property).unwrap_or(self.property);
-        self.property
-            .get("description")
-            .or_else(|| target.get("description"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-}
-
-/// The properties of `object` (at `path` in the payload, `""` for the root), in wire order;
-/// with `nested`, each followed by those of the object it holds (`a.b`) or of its array's
-/// objects (`a[].b`). `$ref`s resolve in `root`; a type that contains itself is walked once.
-pub(crate) fn walk<'a>(
-    root: &'a Value,
-    object: &'a Value,
-    path: &str,
-    order: &KeyOrder,
-    nested: bool,
-) -> Vec<Node<'a>> {
-    let mut nodes = Vec::new();
-    collect(
-        root,
-        object,
-        path,
-        order,
-        nested,
-        &mut Vec::new(),
-        &mut nodes,
-    );
-    nodes
-}
-
-fn collect<'a>(
-    root: &'a Value,
-    object: &'a Value,
-    path: &str,
-    order: &KeyOrder,
-    nested: bool,
-    visiting: &mut Vec<&'a str>,
-    nodes: &mut Vec<Node<'a>>,
-) {
-    let Some(properties) = object.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    let required: Vec<&str> = object
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
-    order.sort(path, &mut keys);
-    for (key, property) in keys
-        .into_iter()
-        .filter_map(|key| Some((key, properties.get(key)?)))
-    {
-        let child = if path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{path}.{key}")
-        };
-        nodes.push(Node {
-            path: child.clone(),
-            property,
-            required: required.contains(&key),
-        });
-        if !nested {
-            continue;
-        }
-        let reference = property.get("$ref").and_then(Value::as_str);
-        if reference.is_some_and(|r| visiting.contains(&r)) {
-            continue;
-        }
-        visiting.extend(reference);
-        let target = resolve(root, property).unwrap_or(property);
-        if has_properties(root, target) {
-            collect(root, target, &child, order, nested, visiting, nodes);
-        } else if let Some(items) = target.get("items").and_then(|items| resolve(root, items))
-            && has_properties(root, items)
-        {
-            let elements = format!("{child}[]");
-            collect(root, items, &elements, order, nested, visiting, nodes);
-        }
-        if reference.is_some() {
-            visiting.pop();
-        }
-    }
-}
-
-/// Whether `schema` (perhaps a `$ref`) is an object with properties.
-pub(crate) fn has_properties(root: &Value, schema: &Value) -> bool {
-    resolve(root, schema)
-        .and_then(|schema| schema.get("properties"))
-        .and_then(Value::as_object)
-        .is_some_and(|properties| !properties.is_empty())
-}
 
 /// Classifies every path of `schema` (an envelope's): the envelope's fields as the core
 /// classifies them, `eventData`'s from `fields`, each classification covering its field's
@@ -247,10 +140,13 @@ pub(crate) fn catalogue_entries(
         .map(|node| {
             let mut entry = json!({
                 "path": node.path,
-                "type": type_label(schema, node.property, true),
+                "type": type_label(schema, &node.property, true),
                 "required": node.required,
                 "description": node.description(schema),
             });
+            if let (Some(variant), Some(entry)) = (&node.variant, entry.as_object_mut()) {
+                entry.insert("when".into(), variant.as_str().into());
+            }
             if let (Some(classification), Some(entry)) =
                 (classifications.get(&node.path), entry.as_object_mut())
             {
@@ -320,7 +216,7 @@ pub(crate) fn type_label(root: &Value, schema: &Value, constants: bool) -> Strin
     let kinds: Vec<&str> = match schema.get("type") {
         Some(Value::String(kind)) => vec![kind],
         Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
-        _ => return "any".into(),
+        _ => return union_label(root, schema).unwrap_or_else(|| "any".into()),
     };
     let labels: Vec<String> = kinds
         .iter()
@@ -338,9 +234,16 @@ fn single_type_label(root: &Value, schema: &Value, kind: &str) -> String {
         "string" if schema.get("pattern").and_then(Value::as_str) == Some(HASH_PATTERN) => {
             "string (keyed hash)".into()
         }
-        "array" => match schema.get("items") {
-            Some(items) => format!("array of {}", type_label(root, items, true)),
-            None => "array".into(),
+        "array" => match (schema.get("items"), schema.get("prefixItems")) {
+            (_, Some(Value::Array(elements))) => {
+                let elements: Vec<String> = elements
+                    .iter()
+                    .map(|element| type_label(root, element, true))
+                    .collect();
+                format!("tuple of ({})", elements.join(", "))
+            }
+            (Some(items), _) => format!("array of {}", type_label(root, items, true)),
+            (None, _) => "array".into(),
         },
         "object" => match schema.get("additionalProperties") {
             Some(values) if values.is_object() => {
@@ -349,6 +252,61 @@ fn single_type_label(root: &Value, schema: &Value, kind: &str) -> String {
             _ => "object".into(),
         },
         other => other.into(),
+    }
+}
+
+/// An enum's type in words, by its variants: a tagged one by its tag (whose own row lists the
+/// values), an externally tagged one by its keys and unit variants, an untagged one by each
+/// variant's type; `None` for a schema that is no enum.
+fn union_label(root: &Value, schema: &Value) -> Option<String> {
+    let alternatives = alternatives(root, schema);
+    if alternatives.is_empty() {
+        return None;
+    }
+    if let Some(tag) = tag(&alternatives) {
+        let count = alternatives
+            .iter()
+            .filter(|alternative| tag_value(alternative, tag).is_some())
+            .count();
+        return Some(format!("object: one of {count} variants, by `{tag}`"));
+    }
+    let keys: Vec<String> = alternatives
+        .iter()
+        .filter_map(|alternative| external_key(alternative))
+        .map(|key| format!("`{key}`"))
+        .collect();
+    let units: Vec<String> = alternatives
+        .iter()
+        .filter(|alternative| external_key(alternative).is_none())
+        .map(|alternative| type_label(root, alternative, true))
+        .collect();
+    let externally_tagged = !keys.is_empty()
+        && alternatives.iter().all(|alternative| {
+            external_key(alternative).is_some()
+                || alternative.get("const").is_some()
+                || alternative.get("enum").is_some()
+        });
+    if externally_tagged {
+        let object = format!("an object of one key: {}", or_list(&keys));
+        return Some(if units.is_empty() {
+            object
+        } else {
+            format!("{}, or {object}", or_list(&units))
+        });
+    }
+    let labels: Vec<String> = alternatives
+        .iter()
+        .map(|alternative| type_label(root, alternative, true))
+        .collect();
+    Some(labels.join(" or "))
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 

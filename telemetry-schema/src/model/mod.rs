@@ -14,3 +14,4 @@ pub(crate) mod schema;
 pub mod standard;
 pub(crate) mod transform;
 pub(crate) mod version;
+pub(crate) mod walk;

@@ -7,7 +7,9 @@ use telemetry_core::registry::EventRegistration;
 use super::adapt::adapt_schema;
 use super::amendment::Amendment;
 use super::fields::{self, Classifications};
+use super::key_order::KeyOrder;
 use super::schema::{colliding_definitions, registered_event_schema};
+use super::walk::walk;
 use crate::config::Config;
 use crate::error::Error;
 use crate::paths::version_key;
@@ -70,6 +72,18 @@ impl EventVersion {
                 event: format!("{} v{}", event.event_type(), event.schema_version()),
                 rust_path: event.rust_path().to_owned(),
                 collisions,
+            });
+        }
+        let undescribed: Vec<String> = walk(&schema, &schema, "", &KeyOrder::default(), true)
+            .into_iter()
+            .filter(|node| node.description(&schema).trim().is_empty())
+            .map(|node| node.path)
+            .collect();
+        if !undescribed.is_empty() {
+            return Err(Error::Undescribed {
+                event: format!("{} v{}", event.event_type(), event.schema_version()),
+                rust_path: event.rust_path().to_owned(),
+                paths: undescribed,
             });
         }
         let (classifications, unclassified) = fields::classify(&schema, event.fields());

@@ -19,7 +19,7 @@ pub(crate) fn file(config: &Config) -> String {
 }
 
 /// The schema of one line of the log file, for `config`'s program. It refers to the stream
-/// schema by its `$id`: a validator needs both (ajv: `addSchema`; Python: a `referencing`
+/// schema by its absolute `$id`: a validator needs both (ajv: `addSchema`; Python: a `referencing`
 /// registry; the `jsonschema` crate: a `Registry`).
 pub fn log_line_schema(config: &Config) -> Value {
     let kinds: Vec<&str> = KINDS.iter().map(|kind| kind.name).collect();
@@ -39,7 +39,9 @@ pub fn log_line_schema(config: &Config) -> Value {
         "type": "object",
         "if": { "type": "object", "required": ["diagnostic"] },
         "then": { "$ref": "#/$defs/Diagnostic" },
-        "else": { "$ref": stream::ID_PATH },
+        // Absolute, so that it resolves whatever the base: a relative reference cannot be
+        // resolved against a `urn:` base.
+        "else": { "$ref": config.schema_id(stream::ID_PATH) },
         "$defs": {
             "Diagnostic": {
                 "title": "Diagnostic",

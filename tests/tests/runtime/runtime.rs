@@ -485,3 +485,63 @@ impl serde::Serialize for Unserialisable {
 fn unserialisable() -> telemetry_core::Envelope<Unserialisable> {
     telemetry_core::Envelope::new(&events::examples::build_on_a_mac(), 0, Unserialisable {})
 }
+
+#[test]
+fn numbers_the_schema_refuses_are_never_sent_and_a_diagnostic_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    let memory = Memory::default();
+    let telemetry = Telemetry::builder(settings("ranges"))
+        .vars(vars(&[("MYTOOL_TELEMETRY_LOG_FILE", &log)]))
+        .sink(memory.clone())
+        .build();
+    for duration_ms in [
+        u64::MAX,
+        1 << 53,
+        u64::MAX,
+        u64::MAX,
+        u64::MAX,
+        u64::MAX,
+        u64::MAX,
+    ] {
+        telemetry.emit(CommandExited {
+            exit_code: 1,
+            duration_ms,
+        });
+    }
+    telemetry.emit(CommandExited {
+        exit_code: 0,
+        duration_ms: (1 << 53) - 1,
+    });
+    telemetry.emit(BuildFinished {
+        duration_ms: 5,
+        success: true,
+        images_count: 1,
+    });
+    telemetry.shutdown();
+    let lines = lines(&log);
+    let events: Vec<&Value> = lines.iter().filter(|line| !is_diagnostic(line)).collect();
+    assert_eq!(events.len(), 2, "{lines:#?}");
+    assert_eq!(
+        events[0]["eventData"]["durationMs"],
+        9_007_199_254_740_991_u64
+    );
+    assert_eq!(memory.envelopes().len(), 2);
+    let diagnostics: Vec<&str> = lines
+        .iter()
+        .filter(|line| line["diagnostic"] == "serialization")
+        .map(|line| line["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        diagnostics[0],
+        "CommandExited v2 was not sent: `eventData.durationMs` is 18446744073709551615, which its \
+         schema refuses: integers are at most 2^53 − 1 (9007199254740991)"
+    );
+    assert!(diagnostics[1].contains("`eventData.durationMs` is 9007199254740992"));
+    // A few lines, then a count: as for every diagnostic.
+    assert_eq!(diagnostics.len(), 6, "{diagnostics:#?}");
+    assert_eq!(
+        diagnostics[5],
+        "2 more serialization diagnostic(s) like the 5 above were not written"
+    );
+}

@@ -396,3 +396,71 @@ fn catalogue_snapshot() {
     let catalogue: Value = serde_json::from_str(&files[files::CATALOGUE]).unwrap();
     insta::assert_json_snapshot!(catalogue);
 }
+
+#[test]
+fn every_schema_loads_by_its_id_whatever_the_base() {
+    let bases = [
+        None,
+        Some("https://acme.example/schemas/"),
+        Some("https://acme.example/schemas"),
+        Some("urn:acme:telemetry:"),
+        Some("urn:example:acme"),
+        Some("tag:acme.example,2026:telemetry/"),
+    ];
+    for base in bases {
+        let mut config = telemetry_schema::Config::new("acme", "ACME")
+            .group_channel(telemetry_core::werf::GROUP_CHANNEL);
+        if let Some(base) = base {
+            config = config.base_uri(base);
+        }
+        let root = tempfile::tempdir().unwrap();
+        config
+            .sync(
+                root.path(),
+                EventVersion::registered(&config).unwrap(),
+                telemetry_schema::sync::Mode::Write,
+            )
+            .unwrap_or_else(|error| panic!("{base:?}: {error}"));
+        let validators = telemetry_tests::load_schemas(&telemetry_tests::read_schemas(root.path()));
+        assert_eq!(validators.len(), 9, "{base:?}: {:?}", validators.keys());
+        let log_line = &validators[files::LOG_LINE_SCHEMA];
+        for version in EventVersion::registered(&config).unwrap() {
+            for example in &version.examples {
+                let payload = parse(example);
+                log_line
+                    .validate(&payload)
+                    .unwrap_or_else(|error| panic!("{base:?}: {}: {error}", version.key()));
+                assert!(
+                    validators[&files::event_schema_path(&version.event_type, version.version)]
+                        .is_valid(&payload)
+                );
+            }
+        }
+        let mut wrong = parse(&EventVersion::registered(&config).unwrap()[0].examples[0]);
+        wrong["eventType"] = json!("Nope");
+        assert!(!log_line.is_valid(&wrong), "{base:?}");
+    }
+}
+
+#[test]
+fn a_base_no_consumer_can_resolve_against_is_refused() {
+    for base in [
+        "schemas/",
+        "acme",
+        "https://acme.example/schemas/?v=1",
+        "urn:acme#",
+        "https://a b/",
+        ":x",
+    ] {
+        let config = telemetry_schema::Config::new("acme", "ACME").base_uri(base);
+        let root = tempfile::tempdir().unwrap();
+        let error = config
+            .sync(root.path(), Vec::new(), telemetry_schema::sync::Mode::Write)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("must be an absolute URI"),
+            "{base}: {error}"
+        );
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "{base}");
+    }
+}

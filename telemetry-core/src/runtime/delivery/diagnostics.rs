@@ -43,7 +43,9 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: kind::SERIALIZATION,
-        meaning: "An event did not serialise to JSON.",
+        meaning: "An event was not sent: it did not serialise to JSON, or held a number its \
+                  schema refuses (an integer beyond ±(2^53 − 1), a NaN or an infinity); the \
+                  line names the event and the field.",
     },
 ];
 
@@ -55,7 +57,7 @@ pub(crate) mod kind {
     pub(crate) const DELIVERY: &str = "delivery";
     /// Events were dropped: the queue was full, or the shutdown deadline passed.
     pub(crate) const DROPPED: &str = "dropped";
-    /// An event did not serialise.
+    /// An event did not serialise, or held a number its schema refuses.
     pub(crate) const SERIALIZATION: &str = "serialization";
 }
 

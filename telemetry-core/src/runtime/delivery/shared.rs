@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::model::encode::EnvelopeEncoder;
+use crate::model::encode::{EncodeError, EnvelopeEncoder};
 use crate::model::event::TelemetryEvent;
 use crate::runtime::decision::decide::Status;
 
@@ -75,7 +75,7 @@ pub(crate) trait Pending: Send {
         encoder: &EnvelopeEncoder,
         ts: u64,
         out: &mut Vec<u8>,
-    ) -> serde_json::Result<Range<usize>>;
+    ) -> Result<Range<usize>, EncodeError>;
     /// The event's `eventType`.
     fn event_type(&self) -> &'static str;
     /// The event's `schemaVersion`.
@@ -88,8 +88,8 @@ impl<E: TelemetryEvent + Send> Pending for E {
         encoder: &EnvelopeEncoder,
         ts: u64,
         out: &mut Vec<u8>,
-    ) -> serde_json::Result<Range<usize>> {
-        encoder.encode(ts, self, out)
+    ) -> Result<Range<usize>, EncodeError> {
+        encoder.encode_checked(ts, self, out)
     }
 
     fn event_type(&self) -> &'static str {

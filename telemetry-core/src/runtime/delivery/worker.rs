@@ -300,7 +300,7 @@ impl Worker {
         let range = match result {
             Ok(range) => range,
             Err(error) => {
-                let message = format!("{event_type} v{schema_version} did not serialise: {error}");
+                let message = format!("{event_type} v{schema_version} {error}");
                 return self.diagnostic(kind::SERIALIZATION, &message);
             }
         };

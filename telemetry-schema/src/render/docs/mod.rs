@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 
 use self::table::{Table, cell, first_paragraph, header};
 use crate::config::Config;
-use crate::model::fields::has_properties;
 use crate::model::key_order::KeyOrder;
 use crate::model::schema::resolve;
 use crate::model::version::EventVersion;
+use crate::model::walk::has_properties;
 use crate::paths::GENERATED_MARKER;
 use crate::publish::compat::overall;
 

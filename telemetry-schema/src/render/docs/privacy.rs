@@ -10,10 +10,11 @@ use telemetry_core::classify::{DataClass, envelope_field};
 use telemetry_core::environment;
 
 use crate::config::Config;
-use crate::model::fields::{Classification, walk};
+use crate::model::fields::Classification;
 use crate::model::key_order::KeyOrder;
 use crate::model::schema::resolve;
 use crate::model::version::EventVersion;
+use crate::model::walk::walk;
 
 /// One field the program sends, in whichever events carry it.
 struct Sent {
@@ -49,7 +50,7 @@ fn sent_fields(versions: &[EventVersion]) -> BTreeMap<String, Sent> {
                 classification: *classification,
                 events: Vec::new(),
                 description: description(&node.path, node.description(root)),
-                free_text: is_free_text(root, node.property),
+                free_text: is_free_text(root, &node.property),
             });
             // A key two events classify differently is listed with the more revealing class.
             if classification.sent_class().could_identify() {

@@ -6,14 +6,16 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use telemetry_core::classify::envelope_field;
 
-use crate::model::fields::{Classification, Classifications, type_label, walk};
+use crate::model::fields::{Classification, Classifications, type_label};
 use crate::model::key_order::KeyOrder;
+use crate::model::walk::walk;
 
 /// One row of a field table.
 pub(super) struct Row {
     key: String,
     kind: String,
-    required: bool,
+    /// When it is sent, in words: `yes`, `no`, or the variant it is sent with.
+    sent: String,
     class: String,
     purpose: String,
     description: String,
@@ -26,7 +28,7 @@ impl Row {
             "| `{}` | {} | {} | {} | {} | {} |",
             self.key,
             self.kind,
-            if self.required { "yes" } else { "no" },
+            self.sent,
             self.class,
             self.purpose,
             cell(&self.description),
@@ -67,8 +69,12 @@ impl Table<'_> {
                         .strip_prefix(&prefix)
                         .unwrap_or(&node.path)
                         .to_owned(),
-                    kind: type_label(self.root, node.property, self.constants),
-                    required: node.required,
+                    kind: type_label(self.root, &node.property, self.constants),
+                    sent: match (&node.variant, node.required) {
+                        (Some(variant), true) => format!("when {variant}"),
+                        (_, false) => "no".to_owned(),
+                        (None, true) => "yes".to_owned(),
+                    },
                     class: classification.map_or_else(
                         || "not recorded".to_owned(),
                         |classification| class_cell(*classification, &node.path),
