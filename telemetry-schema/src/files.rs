@@ -40,7 +40,10 @@ pub fn generate(versions: &[EventVersion], config: &Config) -> BTreeMap<String, 
         STREAM_SCHEMA.to_owned(),
         stream::file(versions, &names, config),
     );
-    files.insert(CATALOGUE.to_owned(), catalogue::render(versions, &names));
+    files.insert(
+        CATALOGUE.to_owned(),
+        catalogue::render(versions, &names, config),
+    );
     files.insert(LOG_LINE_SCHEMA.to_owned(), log_line::file(config));
     files.insert(DOCS.to_owned(), docs::render(versions, config));
     files

@@ -17,6 +17,63 @@ pub fn werf_config() -> Config {
         .span_name(werf::SPAN_NAME)
 }
 
+/// The demo CLI (`telemetry-core`'s example `demo`, werf's catalog), built for this test run
+/// the first time it is asked for: an example of another package is not built for this one's
+/// tests. Built offline, into the build directory of the tests themselves.
+///
+/// # Panics
+///
+/// When it does not build.
+pub fn demo() -> std::path::PathBuf {
+    static DEMO: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        let test = std::env::current_exe().expect("the test's own path");
+        let profile_dir = test
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps/<test>");
+        let target = profile_dir.parent().expect("target/<profile>");
+        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
+        let mut cargo =
+            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        // What cargo set for this test is not what a build of the workspace sees.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CARGO_") && name != "CARGO_HOME" {
+                cargo.env_remove(name);
+            }
+        }
+        let status = cargo
+            .args([
+                "build",
+                "--quiet",
+                "--offline",
+                "--package",
+                "telemetry-core",
+            ])
+            .args([
+                "--features",
+                "werf",
+                "--example",
+                "demo",
+                "--profile",
+                profile,
+            ])
+            .arg("--target-dir")
+            .arg(target)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the demo builds");
+        profile_dir
+            .join("examples")
+            .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+    })
+    .clone()
+}
+
 /// The README's code blocks, run as doctests so that the quick start keeps compiling.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

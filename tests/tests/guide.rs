@@ -131,6 +131,7 @@ fn write_the_guide(acme: &Path) -> String {
             "xtask/tests/telemetry.rs",
             "acme/Cargo.toml",
             "acme/src/main.rs",
+            "acme/tests/telemetry.rs",
             "ci",
         ]
     );
@@ -193,6 +194,25 @@ fn the_guide_builds_a_project_whose_xtask_tests_and_runtime_work() {
     assert_eq!(ci_args, ["xtask", "schema", "--check"]);
     assert_success("cargo xtask schema --check", &cargo(&acme, &ci_args, &[]));
     assert_success("cargo test", &cargo(&acme, &["test", "--quiet"], &[]));
+    // The live check ran acme against a receiver, and passed.
+    let live = cargo(
+        &acme,
+        &[
+            "test",
+            "--package",
+            "acme",
+            "--",
+            "--exact",
+            "acme_sends_what_its_schemas_accept",
+        ],
+        &[],
+    );
+    assert_success("acme's live check", &live);
+    let stdout = String::from_utf8_lossy(&live.stdout);
+    assert!(
+        stdout.contains("test acme_sends_what_its_schemas_accept ... ok"),
+        "{stdout}"
+    );
     assert_acme_sends_what_its_schema_describes(&acme);
 }
 

@@ -145,6 +145,7 @@ mod tests {
                 version("Deployed", 2, true, Vec::new()),
             ],
             &[names.clone(), BTreeMap::new()],
+            &crate::config::Config::new("acme", "ACME"),
         );
         let record = parse_record(&rendered).unwrap();
         assert_eq!(record.len(), 2);

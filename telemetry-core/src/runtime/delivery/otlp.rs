@@ -273,6 +273,21 @@ pub const SPAN_ATTRIBUTES: [SpanAttribute; 9] = [
     },
 ];
 
+/// The span's attributes in the order of the envelope's keys (`ts, executionID, userID,
+/// projectID, command, attributes, eventType, eventData, schemaVersion`): what a receiver
+/// rebuilds the envelope in, byte for byte the line the sender's log file holds.
+pub const ENVELOPE_ORDER: [SpanValue; 9] = [
+    SpanValue::Ts,
+    SpanValue::ExecutionId,
+    SpanValue::UserId,
+    SpanValue::ProjectId,
+    SpanValue::Command,
+    SpanValue::Attributes,
+    SpanValue::EventType,
+    SpanValue::EventData,
+    SpanValue::SchemaVersion,
+];
+
 /// werf's span of one event, encoded.
 fn span(name: &str, event: &EncodedEvent<'_>) -> Vec<u8> {
     let context = event.context;
@@ -452,7 +467,21 @@ fn is_loopback(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::check_endpoint;
+    use super::{ENVELOPE_ORDER, SPAN_ATTRIBUTES, check_endpoint};
+
+    #[test]
+    fn the_envelope_order_is_the_envelopes_and_names_every_attribute_once() {
+        let keys: Vec<&str> = ENVELOPE_ORDER
+            .iter()
+            .filter_map(|value| {
+                SPAN_ATTRIBUTES
+                    .iter()
+                    .find(|attribute| attribute.value == *value)
+                    .map(|attribute| attribute.key)
+            })
+            .collect();
+        assert_eq!(keys, crate::model::envelope::keys::ALL);
+    }
 
     #[test]
     fn https_anywhere_plain_http_on_loopback_only() {

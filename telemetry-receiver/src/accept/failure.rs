@@ -1,0 +1,175 @@
+//! Failure records: what the receiver keeps of every event it could not accept, in
+//! `failed/YYYY-MM-DD.jsonl`, one JSON object a line, described by the JSON Schema this crate
+//! ships (`schemas/failed-event.schema.json`, also [`FAILED_EVENT_SCHEMA`]). A record says what
+//! failed, gives each schema error with its JSON Pointer, keyword and message, and keeps what was
+//! received: the envelope rebuilt from the span when it could be, the span's attributes as they
+//! came, or the undecodable body; so that it can be replayed once the schema or the sender is
+//! fixed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The JSON Schema of a failure record.
+pub const FAILED_EVENT_SCHEMA: &str = include_str!("../../schemas/failed-event.schema.json");
+
+/// What failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The request body is not OTLP: not protobuf or JSON of an `ExportTraceServiceRequest`, or
+    /// said to be gzip and not.
+    Undecodable,
+    /// A span of the program lacks one of the nine attributes.
+    AttributeMissing,
+    /// An attribute is not of its type (`ts` and `schemaVersion` integers, the others strings).
+    AttributeType,
+    /// `eventData` or `attributes` is not a JSON document.
+    NotJson,
+    /// The catalogue records no such version of such an event.
+    UnknownEventVersion,
+    /// The envelope breaks its version's schema.
+    SchemaViolation,
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FailureKind::Undecodable => "undecodable",
+            FailureKind::AttributeMissing => "attribute_missing",
+            FailureKind::AttributeType => "attribute_type",
+            FailureKind::NotJson => "not_json",
+            FailureKind::UnknownEventVersion => "unknown_event_version",
+            FailureKind::SchemaViolation => "schema_violation",
+        })
+    }
+}
+
+/// One error of a schema violation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaError {
+    /// Where in the envelope, a JSON Pointer: `/eventData/imagesCount`.
+    pub pointer: String,
+    /// The schema keyword that failed: `type`, `maximum`, `required`, ...
+    pub keyword: String,
+    /// What the validator said.
+    pub message: String,
+}
+
+/// An event the receiver could not accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FailureRecord {
+    /// When it was received, in milliseconds since the Unix epoch.
+    pub received_at: u64,
+    /// What failed.
+    pub failure: FailureKind,
+    /// What failed, in words.
+    pub message: String,
+    /// The schema's errors, for a schema violation; empty otherwise.
+    pub errors: Vec<SchemaError>,
+    /// The span's `eventType`, when it had one.
+    pub event_type: String,
+    /// The span's `schemaVersion`, when it had one; 0 otherwise.
+    pub schema_version: i64,
+    /// The span's name; empty for an undecodable body.
+    pub span_name: String,
+    /// The envelope rebuilt from the span (one JSON line), when it could be; empty otherwise.
+    pub envelope: String,
+    /// The span's attributes as received: strings as they are, other values as JSON.
+    pub attributes: BTreeMap<String, String>,
+    /// An undecodable body, in base64; empty otherwise.
+    pub body: String,
+}
+
+impl FailureRecord {
+    /// A record of `failure`, received at `received_at`, with nothing of what was received yet.
+    pub(crate) fn new(received_at: u64, failure: FailureKind, message: impl Into<String>) -> Self {
+        FailureRecord {
+            received_at,
+            failure,
+            message: message.into(),
+            errors: Vec::new(),
+            event_type: String::new(),
+            schema_version: 0,
+            span_name: String::new(),
+            envelope: String::new(),
+            attributes: BTreeMap::new(),
+            body: String::new(),
+        }
+    }
+
+    /// `<EventType>.v<N>`, as counts and reports name versions; `(none)` when it had none.
+    pub fn version_key(&self) -> String {
+        crate::serve::counts::version_key(&self.event_type, self.schema_version)
+    }
+
+    /// The record as one JSON line.
+    pub(crate) fn line(&self) -> String {
+        // Strings, integers and maps of strings always serialise.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `bytes` in standard base64, with padding.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let [a, b, c] = [0, 1, 2].map(|i| chunk.get(i).copied().unwrap_or(0));
+        let n = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+        for (position, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if position <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, SchemaError, base64};
+
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (bytes, text) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"fooba", "Zm9vYmE="),
+            (b"foobar", "Zm9vYmFy"),
+            (&[0xff, 0xfe, 0x00], "//4A"),
+        ] {
+            assert_eq!(base64(bytes), text);
+        }
+    }
+
+    #[test]
+    fn records_are_what_their_schema_describes() {
+        let schema: serde_json::Value = serde_json::from_str(FAILED_EVENT_SCHEMA).unwrap();
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let mut record = FailureRecord::new(1, FailureKind::SchemaViolation, "broken");
+        record.errors.push(SchemaError {
+            pointer: "/eventData/imagesCount".into(),
+            keyword: "type".into(),
+            message: "\"three\" is not of type \"integer\"".into(),
+        });
+        record.event_type = "BuildStarted".into();
+        record.schema_version = 2;
+        record.attributes.insert("ts".into(), "1".into());
+        let line: serde_json::Value = serde_json::from_str(&record.line()).unwrap();
+        validator.validate(&line).unwrap();
+        assert_eq!(line["failure"], "schema_violation");
+        let back: FailureRecord = serde_json::from_value(line.clone()).unwrap();
+        assert_eq!(back, record);
+        let mut wrong = line;
+        wrong["failure"] = "gossip".into();
+        assert!(!validator.is_valid(&wrong));
+    }
+}

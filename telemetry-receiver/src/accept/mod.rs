@@ -1,0 +1,8 @@
+//! What becomes of each span of the program: rebuilt into its envelope ([`envelope`]), checked
+//! against the [`contract`] (the generated schemas), and accepted or kept as a [`failure`]
+//! record; [`receive`] gives every span of a request its outcome. No transport, no file.
+
+pub(crate) mod contract;
+pub(crate) mod envelope;
+pub(crate) mod failure;
+pub(crate) mod receive;

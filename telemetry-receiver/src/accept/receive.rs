@@ -1,0 +1,106 @@
+//! What becomes of each span of a request: a span of the program is rebuilt into its envelope
+//! and checked against the contract, and ends stored or failed; a span of another name is
+//! counted and ignored. Nothing is dropped without an outcome.
+
+use crate::accept::contract::Contract;
+use crate::accept::envelope::{self, Envelope};
+use crate::accept::failure::{FailureKind, FailureRecord};
+use crate::decode::Span;
+
+/// The outcome of every span of one request.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Events accepted, in order.
+    pub(crate) accepted: Vec<Envelope>,
+    /// Spans of the program that failed, in order.
+    pub(crate) failed: Vec<FailureRecord>,
+    /// Spans of other names.
+    pub(crate) ignored: u64,
+}
+
+/// Sorts `spans`, received at `received_at`; with `validate` off (for benchmarks), events are
+/// rebuilt but not checked.
+pub(crate) fn spans(
+    contract: &Contract,
+    spans: Vec<Span>,
+    received_at: u64,
+    validate: bool,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    for span in spans {
+        if !contract.takes(&span.name) {
+            outcome.ignored += 1;
+            continue;
+        }
+        let checked = envelope::from_span(&span.name, &span.attributes, received_at, validate)
+            .and_then(|event| {
+                if validate {
+                    check(contract, event, received_at, &span.name)
+                } else {
+                    Ok(event)
+                }
+            });
+        match checked {
+            Ok(event) => outcome.accepted.push(event),
+            Err(record) => outcome.failed.push(*record),
+        }
+    }
+    outcome
+}
+
+/// `event` when the contract accepts it; otherwise the record of why not.
+pub(crate) fn check(
+    contract: &Contract,
+    mut event: Envelope,
+    received_at: u64,
+    span_name: &str,
+) -> Result<Envelope, Box<FailureRecord>> {
+    let fail = |failure, message: String| {
+        let mut record = FailureRecord::new(received_at, failure, message);
+        record.event_type.clone_from(&event.event_type);
+        if event.schema_version.unsigned_abs() <= telemetry_core::MAX_SAFE_INTEGER.unsigned_abs() {
+            record.schema_version = event.schema_version;
+        }
+        span_name.clone_into(&mut record.span_name);
+        record.envelope = String::from_utf8_lossy(&event.line).into_owned();
+        Box::new(record)
+    };
+    if !contract.knows(&event.event_type, event.schema_version) {
+        return Err(fail(
+            FailureKind::UnknownEventVersion,
+            format!(
+                "the catalogue records no version {} of `{}`",
+                event.schema_version, event.event_type
+            ),
+        ));
+    }
+    let parsed = match event.value.take() {
+        Some(value) => Ok(value),
+        None => serde_json::from_slice(&event.line),
+    };
+    let Ok(envelope) = parsed else {
+        return Err(fail(
+            FailureKind::NotJson,
+            "the envelope is not JSON".into(),
+        ));
+    };
+    let errors = contract.violations(&event.event_type, event.schema_version, &envelope);
+    if errors.is_empty() {
+        return Ok(event);
+    }
+    let first = errors
+        .first()
+        .map(|error| format!("{} at `{}`", error.message, error.pointer))
+        .unwrap_or_default();
+    let mut record = fail(
+        FailureKind::SchemaViolation,
+        format!(
+            "{} v{} breaks its schema in {} place(s); first: {first}",
+            event.event_type,
+            event.schema_version,
+            errors.len()
+        ),
+    );
+    record.errors = errors;
+    Err(record)
+}

@@ -1,0 +1,300 @@
+//! `telemetry-receiver`: `serve` receives events over OTLP/HTTP, checks them against a
+//! program's generated schemas and stores them; `check` runs a command against a receiver (or
+//! reads a log file) and reports what was sent, for CI.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use telemetry_receiver::{Contract, LiveCheck, Options, Report, Running};
+
+/// Receives telemetry over OTLP/HTTP, checks every event against the generated schemas, and
+/// stores it durably; or checks what a command sends.
+#[derive(Debug, Parser)]
+#[command(name = "telemetry-receiver", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Receive events on `POST /v1/traces` until SIGTERM or SIGINT; `GET /status` counts them.
+    Serve(Serve),
+    /// Run COMMAND against a receiver on a free loopback port (or check the event lines of a
+    /// log file), and report: events per version, every failure, and what was never seen.
+    #[command(after_help = "Exit status: 0 when the command exited 0, at least one event \
+        arrived and none failed; 1 otherwise; 2 when the check could not run (no schemas, no \
+        such command, a report that cannot be written).")]
+    Check(Check),
+    /// Send the envelopes of FILEs (log files, stored events, kept failures) to a receiver.
+    Replay(Replay),
+}
+
+#[derive(Debug, Args)]
+struct Replay {
+    /// Where to send: http://HOST:PORT/v1/traces.
+    #[arg(long, value_name = "URL", required_unless_present = "url_var")]
+    to: Option<String>,
+    /// The variable holding where to send (what `check` sets for its command).
+    #[arg(long, value_name = "NAME", conflicts_with = "to")]
+    url_var: Option<String>,
+    /// The name of the spans, as the program sends them (the catalogue's `spanName`).
+    #[arg(long, value_name = "NAME")]
+    span_name: String,
+    /// The files whose envelopes to send.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct Serve {
+    /// The folder `cargo xtask schema` writes the schemas to (telemetry.schema.json,
+    /// catalogue.json).
+    #[arg(long, value_name = "DIR")]
+    schemas: PathBuf,
+    /// Where events go: DATA/events/YYYY-MM-DD.jsonl, and failures DATA/failed/...
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    spans: SpanNames,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+struct Check {
+    /// The folder `cargo xtask schema` writes the schemas to.
+    #[arg(long, value_name = "DIR")]
+    schemas: PathBuf,
+    /// The variable the command reads its endpoint from (`WERF_TELEMETRY_TRACE_URL` for werf);
+    /// without it, ARGS is one log file to check.
+    #[arg(long, value_name = "NAME")]
+    url_var: Option<String>,
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    spans: SpanNames,
+    /// The command and its arguments (after `--`), or one log file (FILE.jsonl).
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    args: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+struct SpanNames {
+    /// Take spans of this name, not the catalogue's (repeatable).
+    #[arg(long = "span-name", value_name = "NAME")]
+    names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// The most bytes of a request body as sent.
+    #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// The most bytes a gzip body may inflate to.
+    #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_inflated_bytes)]
+    max_inflated_bytes: usize,
+    /// The most requests handled at once; more are answered 429.
+    #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_in_flight)]
+    max_in_flight: usize,
+    /// The most connections open at once.
+    #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's head, then its body.
+    #[arg(long, value_name = "SECONDS", default_value_t = telemetry_receiver::Limits::default().request_timeout.as_secs())]
+    request_timeout: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(serve) => run_serve(serve),
+        Command::Check(check) => run_check(&check),
+        Command::Replay(replay) => run_replay(&replay),
+    }
+}
+
+fn run_replay(replay: &Replay) -> ExitCode {
+    let endpoint = match (&replay.to, &replay.url_var) {
+        (Some(to), _) => Some(to.clone()),
+        (None, Some(variable)) => std::env::var(variable).ok(),
+        (None, None) => None,
+    };
+    let Some(endpoint) = endpoint else {
+        eprintln!("error: give --to URL, or --url-var NAME naming a variable that is set");
+        return ExitCode::from(2);
+    };
+    let mut text = String::new();
+    for file in &replay.files {
+        match std::fs::read_to_string(file) {
+            Ok(contents) => text.push_str(&contents),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    match telemetry_receiver::replay(&endpoint, &replay.span_name, text.lines()) {
+        Ok(replayed) => {
+            println!(
+                "sent {} envelope(s) ({} line(s) left out); the receiver rejected {}",
+                replayed.sent, replayed.skipped, replayed.rejected
+            );
+            if replayed.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_serve(serve: Serve) -> ExitCode {
+    let options = Options {
+        listen: serve.listen,
+        limits: telemetry_receiver::Limits {
+            max_body_bytes: serve.limits.max_body_bytes,
+            max_inflated_bytes: serve.limits.max_inflated_bytes,
+            max_in_flight: serve.limits.max_in_flight,
+            max_connections: serve.limits.max_connections,
+            request_timeout: Duration::from_secs(serve.limits.request_timeout),
+        },
+        span_names: serve.spans.names,
+        ..Options::default()
+    };
+    let running = match Running::start(&serve.schemas, &serve.data, &options) {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on http://{}", running.address());
+    let _ = stdout.flush();
+    drop(stdout);
+    if let Err(error) = wait_for_a_signal() {
+        eprintln!("error: cannot wait for signals ({error}); stopping");
+    }
+    let counts = running.stop();
+    print!("stopped: {counts}");
+    ExitCode::SUCCESS
+}
+
+/// Waits for SIGTERM or SIGINT.
+fn wait_for_a_signal() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                interrupted = tokio::signal::ctrl_c() => interrupted,
+                _ = terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await
+    })
+}
+
+fn run_check(check: &Check) -> ExitCode {
+    let report = match &check.url_var {
+        Some(variable) => live(check, variable),
+        None => offline(check),
+    };
+    let report = match report {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{report}");
+    if let Some(path) = &check.report
+        && let Err(error) = std::fs::write(path, report.to_json())
+    {
+        eprintln!("error: cannot write {}: {error}", path.display());
+        return ExitCode::from(2);
+    }
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs the command against a live check.
+fn live(check: &Check, variable: &str) -> Result<Report, String> {
+    let (program, arguments) = check
+        .args
+        .split_first()
+        .ok_or("no command to run: give it after `--`")?;
+    let options = Options {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        span_names: check.spans.names.clone(),
+        ..Options::default()
+    };
+    let live =
+        LiveCheck::with_options(&check.schemas, &options).map_err(|error| error.to_string())?;
+    let status = std::process::Command::new(program)
+        .args(arguments)
+        .env(variable, live.endpoint())
+        .status();
+    let mut report = live.finish().map_err(|error| error.to_string())?;
+    match status {
+        Ok(status) => {
+            report.command_exit_code = status.code();
+            report.command_failed = !status.success();
+        }
+        Err(error) => {
+            return Err(format!(
+                "cannot run {}: {error}",
+                std::path::Path::new(program).display()
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Checks the event lines of a log file.
+fn offline(check: &Check) -> Result<Report, String> {
+    let [file] = check.args.as_slice() else {
+        return Err(
+            "without --url-var, give exactly one log file to check (or --url-var NAME -- COMMAND)"
+                .into(),
+        );
+    };
+    let contract = Contract::load(&check.schemas).map_err(|error| error.to_string())?;
+    let text = std::fs::read_to_string(file).map_err(|error| {
+        format!(
+            "cannot read {}: {error}",
+            std::path::Path::new(file).display()
+        )
+    })?;
+    Ok(telemetry_receiver::check_lines(&contract, &text))
+}

@@ -1,0 +1,307 @@
+//! The live check's [`Report`]: how many events of each version arrived, every failure with its
+//! errors, and coverage: the versions the catalogue records as sent that never arrived, and the
+//! fields of those that did that no event carried. Also the offline check of a log file's lines
+//! ([`check_lines`]), which reports the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::accept::contract::Contract;
+use crate::accept::envelope::Envelope;
+use crate::accept::failure::{FailureKind, FailureRecord};
+use crate::accept::receive;
+use crate::day::now_ms;
+use crate::error::Error;
+use crate::serve::counts::Counts;
+use crate::store::Kind;
+
+/// What a live or offline check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The exit code of the command checked, when a command was run (`None` when it was
+    /// killed by a signal, or for an offline check).
+    pub command_exit_code: Option<i32>,
+    /// Whether a command was run and did not exit 0.
+    pub command_failed: bool,
+    /// Events received, stored, failed and ignored, by version.
+    pub counts: Counts,
+    /// Every failure, in the order received.
+    pub failures: Vec<FailureRecord>,
+    /// Versions the program sends, by the catalogue, of which no event arrived.
+    pub unseen_versions: Vec<String>,
+    /// For each version that arrived, the paths of its fields no event carried.
+    pub unseen_fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Report {
+    /// Whether the check passed: the command (if any) exited 0, at least one event arrived, and
+    /// none failed.
+    pub fn is_clean(&self) -> bool {
+        self.problems().is_empty()
+    }
+
+    /// Why the check did not pass; empty when it did.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.command_failed {
+            problems.push(match self.command_exit_code {
+                Some(code) => format!("the command exited {code}"),
+                None => "the command was killed by a signal".to_owned(),
+            });
+        }
+        if self.counts.stored + self.counts.failed == 0 {
+            problems.push("no event arrived".to_owned());
+        }
+        if !self.failures.is_empty() {
+            problems.push(format!("{} event(s) failed", self.failures.len()));
+        }
+        problems
+    }
+
+    /// Panics, with the whole report, unless the check passed: the one line of a test that
+    /// runs a program against a [`LiveCheck`](crate::LiveCheck).
+    ///
+    /// # Panics
+    ///
+    /// When the check did not pass.
+    #[track_caller]
+    pub fn assert_clean(&self) {
+        assert!(self.is_clean(), "the live check failed:\n{self}");
+    }
+
+    /// The report as JSON (`--report FILE`).
+    pub fn to_json(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("clean".into(), self.is_clean().into());
+            object.insert("problems".into(), self.problems().into());
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    /// The report of `counts`, `failures` and the events stored (`lines`), against `contract`.
+    pub(crate) fn new<'a>(
+        contract: &Contract,
+        counts: Counts,
+        failures: Vec<FailureRecord>,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let (unseen_versions, unseen_fields) = coverage(contract, lines);
+        Report {
+            command_exit_code: None,
+            command_failed: false,
+            counts,
+            failures,
+            unseen_versions,
+            unseen_fields,
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.counts)?;
+        for failure in &self.failures {
+            writeln!(f, "failed: {}: {}", failure.version_key(), failure.message)?;
+            for error in &failure.errors {
+                writeln!(
+                    f,
+                    "  at {}: {} ({})",
+                    error.pointer, error.message, error.keyword
+                )?;
+            }
+        }
+        if self.unseen_versions.is_empty() {
+            writeln!(f, "coverage: every event version was seen")?;
+        } else {
+            writeln!(f, "never seen: {}", self.unseen_versions.join(", "))?;
+        }
+        for (version, fields) in &self.unseen_fields {
+            writeln!(f, "fields of {version} never seen: {}", fields.join(", "))?;
+        }
+        match self.problems().as_slice() {
+            [] => writeln!(f, "result: clean"),
+            problems => writeln!(f, "result: FAILED: {}", problems.join("; ")),
+        }
+    }
+}
+
+/// The versions the contract's program sends that no line is of, and for those some line is of,
+/// the field paths no line has.
+fn coverage<'a>(
+    contract: &Contract,
+    lines: impl IntoIterator<Item = &'a str>,
+) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+    let mut seen: BTreeMap<(String, u32), BTreeSet<String>> = BTreeMap::new();
+    for line in lines {
+        let Ok(envelope) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let key = envelope.get("eventType").and_then(Value::as_str).zip(
+            envelope
+                .get("schemaVersion")
+                .and_then(Value::as_u64)
+                .and_then(|version| u32::try_from(version).ok()),
+        );
+        if let Some((event_type, version)) = key {
+            let paths = seen.entry((event_type.to_owned(), version)).or_default();
+            paths_of(&envelope, "", paths);
+        }
+    }
+    let mut unseen_versions = Vec::new();
+    let mut unseen_fields = BTreeMap::new();
+    for ((event_type, version), fields) in contract.sent_versions() {
+        let key = format!("{event_type}.v{version}");
+        match seen.get(&(event_type.clone(), *version)) {
+            None => unseen_versions.push(key),
+            Some(paths) => {
+                let missing: Vec<String> = fields
+                    .iter()
+                    .filter(|field| !paths.contains(*field))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    unseen_fields.insert(key, missing);
+                }
+            }
+        }
+    }
+    (unseen_versions, unseen_fields)
+}
+
+/// Every path of `value` (at `path`), as the catalogue writes them: `a.b`, `a[].c`.
+fn paths_of(value: &Value, path: &str, paths: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                paths_of(child, &child_path, paths);
+                paths.insert(child_path);
+            }
+        }
+        Value::Array(items) => {
+            let elements = format!("{path}[]");
+            for item in items {
+                paths_of(item, &elements, paths);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The stored lines and failure records in the data folder `data`.
+///
+/// # Errors
+///
+/// When a file cannot be read, or a failure record is not one.
+pub(crate) fn read_data(data: &Path) -> Result<(Vec<String>, Vec<FailureRecord>), Error> {
+    let read = |kind: Kind| -> Result<Vec<String>, Error> {
+        let folder = data.join(kind.folder());
+        let mut names: Vec<_> = std::fs::read_dir(&folder)
+            .map_err(|error| Error::new(format!("cannot read {}: {error}", folder.display())))?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .collect();
+        names.sort();
+        let mut lines = Vec::new();
+        for path in names {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| Error::new(format!("cannot read {}: {error}", path.display())))?;
+            lines.extend(text.lines().map(str::to_owned));
+        }
+        Ok(lines)
+    };
+    let events = read(Kind::Events)?;
+    let failures = read(Kind::Failed)?
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line)
+                .map_err(|error| Error::new(format!("a failure record is not one: {error}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((events, failures))
+}
+
+/// The offline check: every event line of a log file's `text` (diagnostic lines, which have a
+/// `diagnostic` key, left out) checked against `contract`.
+pub fn check_lines(contract: &Contract, text: &str) -> Report {
+    let received_at = now_ms();
+    let mut counts = Counts::default();
+    let mut failures = Vec::new();
+    let mut accepted = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let event = match serde_json::from_str::<Value>(line) {
+            Ok(value) if value.get("diagnostic").is_some() => continue,
+            Ok(value) => {
+                let event_type = value
+                    .get("eventType")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let schema_version = value
+                    .get("schemaVersion")
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default();
+                Envelope {
+                    line: line.as_bytes().to_vec(),
+                    event_type,
+                    schema_version,
+                    value: Some(value),
+                }
+            }
+            Err(error) => {
+                let mut record = FailureRecord::new(
+                    received_at,
+                    FailureKind::NotJson,
+                    format!("the line is not JSON: {error}"),
+                );
+                line.clone_into(&mut record.envelope);
+                counts.failed(record.version_key(), 1);
+                failures.push(record);
+                continue;
+            }
+        };
+        match receive::check(contract, event, received_at, "") {
+            Ok(event) => {
+                counts.stored(event.version_key(), 1);
+                accepted.push(String::from_utf8_lossy(&event.line).into_owned());
+            }
+            Err(record) => {
+                counts.failed(record.version_key(), 1);
+                failures.push(*record);
+            }
+        }
+    }
+    Report::new(
+        contract,
+        counts,
+        failures,
+        accepted.iter().map(String::as_str),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::paths_of;
+
+    #[test]
+    fn paths_as_the_catalogue_writes_them() {
+        let value =
+            serde_json::json!({ "a": { "b": 1 }, "c": [{ "d": 2 }, { "e": [3] }], "f": [] });
+        let mut paths = BTreeSet::new();
+        paths_of(&value, "", &mut paths);
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        assert_eq!(paths, ["a", "a.b", "c", "c[].d", "c[].e", "f"]);
+    }
+}

@@ -1,0 +1,172 @@
+//! A receiver running on a thread of its own, with its own runtime: what `serve`, the live
+//! check, tests and benchmarks start, and stop with [`Running::stop`].
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use crate::accept::contract::Contract;
+use crate::error::Error;
+use crate::serve::counts::{Counts, SharedCounts};
+use crate::serve::limits::Limits;
+use crate::serve::server::{self, State};
+use crate::store::Store;
+
+/// How a receiver serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Where it listens; port 0 picks a free one. Default `127.0.0.1:4318`, OTLP/HTTP's port.
+    pub listen: SocketAddr,
+    /// What a request may cost it.
+    pub limits: Limits,
+    /// The names of the spans that carry events, instead of the catalogue's (`--span-name`).
+    pub span_names: Vec<String>,
+    /// Whether events are checked against the schemas; off only to measure what checking costs.
+    pub validate: bool,
+    /// Whether events and failures are stored; off only to measure what storing costs.
+    pub store: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4318)),
+            limits: Limits::default(),
+            span_names: Vec::new(),
+            validate: true,
+            store: true,
+        }
+    }
+}
+
+/// A receiver serving on a thread of its own.
+#[derive(Debug)]
+pub struct Running {
+    address: SocketAddr,
+    counts: Arc<SharedCounts>,
+    contract: Arc<Contract>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<Counts>>,
+}
+
+impl Running {
+    /// Starts a receiver checking events against the schemas in `schemas` and storing them in
+    /// `data`, as `options` say.
+    ///
+    /// # Errors
+    ///
+    /// When the schemas cannot be read, the data folder made, the address bound, or the
+    /// receiver's threads started.
+    pub fn start(schemas: &Path, data: &Path, options: &Options) -> Result<Self, Error> {
+        let contract = Contract::load(schemas)?.with_span_names(options.span_names.clone());
+        if contract.span_names().is_empty() {
+            return Err(Error::new(
+                "the catalogue names no span (generate it again with this toolkit's `cargo xtask \
+                 schema`), and no --span-name was given",
+            ));
+        }
+        let contract = Arc::new(contract);
+        let store = if options.store {
+            Some(Store::open(
+                data,
+                options.limits.max_in_flight.saturating_mul(2),
+            )?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(options.listen)
+            .map_err(|error| Error::new(format!("cannot listen on {}: {error}", options.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|error| Error::new(format!("cannot tell the address: {error}")))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|error| Error::new(format!("cannot listen: {error}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("receiver")
+            .enable_all()
+            .build()
+            .map_err(|error| Error::new(format!("cannot start the runtime: {error}")))?;
+        let counts = Arc::new(SharedCounts::default());
+        let state = Arc::new(State::new(
+            Arc::clone(&contract),
+            store,
+            options.limits,
+            options.validate,
+            Arc::clone(&counts),
+        ));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("receiver".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => {
+                            server::serve(listener, state, async {
+                                let _ = stopped.await;
+                            })
+                            .await
+                        }
+                        Err(_) => state.counts.snapshot(),
+                    }
+                })
+            })
+            .map_err(|error| Error::new(format!("cannot start the receiver's thread: {error}")))?;
+        Ok(Running {
+            address,
+            counts,
+            contract,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Where a program sends its events: `http://ADDRESS/v1/traces`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/v1/traces", self.address)
+    }
+
+    /// What it has received so far.
+    pub fn counts(&self) -> Counts {
+        self.counts.snapshot()
+    }
+
+    /// The contract it checks events against.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// The contract, to keep past [`stop`](Self::stop).
+    pub(crate) fn shared_contract(&self) -> Arc<Contract> {
+        Arc::clone(&self.contract)
+    }
+
+    /// Stops accepting, lets the requests in flight finish, and returns what it received.
+    pub fn stop(mut self) -> Counts {
+        self.shut_down()
+    }
+
+    fn shut_down(&mut self) -> Counts {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.thread
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_else(|| self.counts.snapshot())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}

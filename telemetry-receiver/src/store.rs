@@ -1,0 +1,249 @@
+//! Durable storage: JSON Lines in `DATA/events/YYYY-MM-DD.jsonl` and `DATA/failed/...` (the UTC
+//! day of receipt), files readable by their owner only (0600) in folders that are too (0700).
+//!
+//! One thread writes every file, so that requests never interleave their lines, and commits in
+//! groups: it takes every batch waiting, appends them, calls `fsync` once per file touched, and
+//! only then acknowledges each batch. A request is answered only once its lines are on disk: an
+//! event the client saw acknowledged survives a crash or `kill -9`, and concurrent requests
+//! share one `fsync`.
+
+use std::collections::BTreeMap;
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::day::utc_day;
+use crate::error::Error;
+
+/// The two kinds of file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    /// `events/`: the envelopes of valid events.
+    Events,
+    /// `failed/`: failure records.
+    Failed,
+}
+
+impl Kind {
+    /// The kind's folder under the data folder.
+    pub(crate) fn folder(self) -> &'static str {
+        match self {
+            Kind::Events => "events",
+            Kind::Failed => "failed",
+        }
+    }
+}
+
+/// What one request stores.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// When the request was received, in milliseconds since the Unix epoch: its day names the
+    /// files.
+    pub(crate) received_at: u64,
+    /// Envelope lines.
+    pub(crate) events: Vec<Vec<u8>>,
+    /// Failure record lines.
+    pub(crate) failed: Vec<Vec<u8>>,
+}
+
+type Job = (Batch, oneshot::Sender<Result<(), String>>);
+
+/// The handle requests commit batches through.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Store {
+    /// Opens the store in `data` (creating its folders), and starts its writer thread, which
+    /// ends once every handle is dropped.
+    ///
+    /// # Errors
+    ///
+    /// When the folders cannot be made, or the thread cannot be started.
+    pub(crate) fn open(data: &Path, queue: usize) -> Result<Self, Error> {
+        for kind in [Kind::Events, Kind::Failed] {
+            private_dir(&data.join(kind.folder())).map_err(|error| {
+                Error::new(format!(
+                    "cannot make {}: {error}",
+                    data.join(kind.folder()).display()
+                ))
+            })?;
+        }
+        let (jobs, inbox) = mpsc::channel(queue.max(1));
+        let writer = Writer {
+            data: data.to_owned(),
+            open: BTreeMap::new(),
+        };
+        std::thread::Builder::new()
+            .name("receiver-store".into())
+            .spawn(move || writer.run(inbox))
+            .map_err(|error| Error::new(format!("cannot start the store's thread: {error}")))?;
+        Ok(Store { jobs })
+    }
+
+    /// Stores `batch`; returns once it is on disk.
+    ///
+    /// # Errors
+    ///
+    /// When it could not be written or synced, in words.
+    pub(crate) async fn commit(&self, batch: Batch) -> Result<(), String> {
+        if batch.events.is_empty() && batch.failed.is_empty() {
+            return Ok(());
+        }
+        let (done, acknowledged) = oneshot::channel();
+        self.jobs
+            .send((batch, done))
+            .await
+            .map_err(|_| "the store has stopped".to_owned())?;
+        acknowledged
+            .await
+            .unwrap_or_else(|_| Err("the store has stopped".into()))
+    }
+}
+
+struct Writer {
+    data: PathBuf,
+    /// The files open, by kind and day: a day's file stays open until the next day's is.
+    open: BTreeMap<(Kind, String), File>,
+}
+
+impl Writer {
+    fn run(mut self, mut inbox: mpsc::Receiver<Job>) {
+        while let Some(job) = inbox.blocking_recv() {
+            let mut jobs = vec![job];
+            while let Ok(more) = inbox.try_recv() {
+                jobs.push(more);
+            }
+            let result = self.write(jobs.iter().map(|(batch, _)| batch));
+            for (_, done) in jobs {
+                let _ = done.send(result.clone());
+            }
+        }
+    }
+
+    /// Appends every batch, then syncs each file touched once.
+    fn write<'a>(&mut self, batches: impl Iterator<Item = &'a Batch>) -> Result<(), String> {
+        let mut pending: BTreeMap<(Kind, String), Vec<u8>> = BTreeMap::new();
+        for batch in batches {
+            let day = utc_day(batch.received_at);
+            for (kind, lines) in [(Kind::Events, &batch.events), (Kind::Failed, &batch.failed)] {
+                if lines.is_empty() {
+                    continue;
+                }
+                let text = pending.entry((kind, day.clone())).or_default();
+                for line in lines {
+                    text.extend_from_slice(line);
+                    text.push(b'\n');
+                }
+            }
+        }
+        for ((kind, day), text) in pending {
+            let file = self
+                .file(kind, &day)
+                .map_err(|error| format!("cannot open {}/{day}.jsonl: {error}", kind.folder()))?;
+            file.write_all(&text)
+                .and_then(|()| file.sync_data())
+                .map_err(|error| format!("cannot write {}/{day}.jsonl: {error}", kind.folder()))?;
+        }
+        Ok(())
+    }
+
+    /// The file of `kind` for `day`, opened for appending (and created, its folder synced, so
+    /// that a new file survives a crash too).
+    fn file(&mut self, kind: Kind, day: &str) -> io::Result<&mut File> {
+        let key = (kind, day.to_owned());
+        if !self.open.contains_key(&key) {
+            let folder = self.data.join(kind.folder());
+            let path = folder.join(format!("{day}.jsonl"));
+            let created = !path.exists();
+            let file = private_append(&path)?;
+            if created {
+                File::open(&folder)?.sync_all()?;
+            }
+            // Earlier days' files of this kind are done with.
+            self.open.retain(|(open_kind, _), _| *open_kind != kind);
+            self.open.insert(key.clone(), file);
+        }
+        self.open
+            .get_mut(&key)
+            .ok_or_else(|| io::Error::other("the file just opened is gone"))
+    }
+}
+
+/// `dir` and its missing parents, readable by their owner only.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// `path` opened for appending, created readable by its owner only, never through a symlink.
+fn private_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Batch, Store};
+
+    #[tokio::test]
+    async fn concurrent_batches_land_whole_in_their_days_files() {
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open(data.path(), 8).unwrap();
+        let mut tasks = Vec::new();
+        for client in 0_u64..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for request in 0..5 {
+                    let batch = Batch {
+                        received_at: 1_709_251_100_000 + (client % 2) * 86_400_000,
+                        events: (0..3)
+                            .map(|i| {
+                                format!("{{\"c\":{client},\"r\":{request},\"i\":{i}}}").into_bytes()
+                            })
+                            .collect(),
+                        failed: vec![format!("{{\"c\":{client}}}").into_bytes()],
+                    };
+                    store.commit(batch).await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let read = |path: &str| std::fs::read_to_string(data.path().join(path)).unwrap();
+        let day_one = read("events/2024-02-29.jsonl");
+        let day_two = read("events/2024-03-01.jsonl");
+        assert_eq!(day_one.lines().count() + day_two.lines().count(), 8 * 5 * 3);
+        assert_eq!(read("failed/2024-02-29.jsonl").lines().count(), 4 * 5);
+        for line in day_one.lines().chain(day_two.lines()) {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |path: &str| {
+                std::fs::metadata(data.path().join(path))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777
+            };
+            assert_eq!(mode("events/2024-02-29.jsonl"), 0o600);
+            assert_eq!(mode("events"), 0o700);
+            assert_eq!(mode("failed"), 0o700);
+        }
+    }
+}
