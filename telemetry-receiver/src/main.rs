@@ -27,9 +27,11 @@ enum Command {
     Serve(Serve),
     /// Run COMMAND against a receiver on a free loopback port (or check the event lines of a
     /// log file), and report: events per version, every failure, and what was never seen.
-    #[command(after_help = "Exit status: 0 when the command exited 0, at least one event \
+    #[command(
+        after_help = "Exit status: 0 when the command exited 0, at least one event \
         arrived and none failed; 1 otherwise; 2 when the check could not run (no schemas, no \
-        such command, a report that cannot be written).")]
+        such command, a report that cannot be written)."
+    )]
     Check(Check),
     /// Send the envelopes of FILEs (log files, stored events, kept failures) to a receiver.
     Replay(Replay),

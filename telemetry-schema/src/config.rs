@@ -37,6 +37,7 @@ pub struct Config {
     endpoint: Option<String>,
     span_name: Option<String>,
     policy: Vec<Rule>,
+    clickhouse: bool,
 }
 
 impl Config {
@@ -53,6 +54,7 @@ impl Config {
             endpoint: None,
             span_name: None,
             policy: Vec::new(),
+            clickhouse: false,
         }
     }
 
@@ -101,6 +103,25 @@ impl Config {
     pub fn span_name(mut self, name: impl Into<String>) -> Self {
         self.span_name = Some(name.into());
         self
+    }
+
+    /// Also generates `schemas/clickhouse.sql`: the program's ClickHouse tables (its events,
+    /// taking a receiver's stored lines as they are, and its failed events), a typed view per
+    /// event version, and the path from the OpenTelemetry Collector's `otel_traces` table.
+    ///
+    /// ```
+    /// let config = telemetry_schema::Config::new("acme", "ACME").clickhouse();
+    /// assert!(config.writes_clickhouse());
+    /// ```
+    #[must_use]
+    pub fn clickhouse(mut self) -> Self {
+        self.clickhouse = true;
+        self
+    }
+
+    /// Whether `schemas/clickhouse.sql` is generated ([`clickhouse`](Self::clickhouse)).
+    pub fn writes_clickhouse(&self) -> bool {
+        self.clickhouse
     }
 
     /// Forbids event fields of `class`: `cargo xtask schema` fails, naming the event, the field

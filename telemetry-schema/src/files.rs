@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::model::version::EventVersion;
 pub use crate::paths::{
-    CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, LOG_LINE_SCHEMA, STREAM_SCHEMA, event_schema_path,
-    examples_path,
+    CATALOGUE, CLICKHOUSE, DOCS, EVENT_SCHEMAS, EXAMPLES, LOG_LINE_SCHEMA, STREAM_SCHEMA,
+    event_schema_path, examples_path,
 };
 pub use crate::render::event_files::{render_event_schema, render_examples};
-use crate::render::{catalogue, docs, log_line, stream};
+use crate::render::{catalogue, clickhouse, docs, log_line, stream};
 
 /// Every generated file: paths mapped to contents. Output is deterministic: sorted keys, `\n`
 /// line ends, a final newline. Published files are kept byte for byte.
@@ -46,5 +46,8 @@ pub fn generate(versions: &[EventVersion], config: &Config) -> BTreeMap<String, 
     );
     files.insert(LOG_LINE_SCHEMA.to_owned(), log_line::file(config));
     files.insert(DOCS.to_owned(), docs::render(versions, config));
+    if config.writes_clickhouse() {
+        files.insert(CLICKHOUSE.to_owned(), clickhouse::render(versions, config));
+    }
     files
 }

@@ -10,7 +10,8 @@
 //! 3. `publish/`: [`publish`] merges them with what earlier runs published, which never changes,
 //!    reading the record back and classifying every change ([`compat`]);
 //! 4. `render/`: every file is rendered from the merged versions: event schemas and examples,
-//!    the [stream schema](stream), the [catalogue], the [docs] and the [log-line schema](log_line);
+//!    the [stream schema](stream), the [catalogue], the [docs], the [log-line schema](log_line)
+//!    and, when asked for, the [ClickHouse tables and views](clickhouse);
 //! 5. at the top: [`files::generate`] lists every file and the renderer that makes it, [`Config`]'s
 //!    `run` goes through the steps, and [`sync`], the one function that touches the file system,
 //!    writes or checks them; [`cli::main`] is the command line around it.
@@ -74,5 +75,5 @@ pub use model::{fields, standard};
 pub use paths::{GENERATED_MARKER, version_key};
 pub use policy::{Rule, Violation};
 pub use publish::compat;
-pub use render::{catalogue, docs, log_line, stream};
+pub use render::{catalogue, clickhouse, docs, log_line, stream};
 pub use run::workspace_root;

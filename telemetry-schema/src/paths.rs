@@ -20,6 +20,9 @@ pub const EVENT_SCHEMAS: &str = "schemas/events";
 pub const EXAMPLES: &str = "examples";
 /// The human documentation's path.
 pub const DOCS: &str = "docs/telemetry.md";
+/// The path of the ClickHouse tables and views (see [`clickhouse`](crate::clickhouse)), when the
+/// configuration asks for them.
+pub const CLICKHOUSE: &str = "schemas/clickhouse.sql";
 
 /// `<EventType>.v<N>`: how files and the stream schema name one version of one event.
 pub fn version_key(event_type: &str, version: u32) -> String {

@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask schema [--check]` generates, or checks, werf's telemetry
-//! files from the event types: schemas, example payloads, the catalogue and the docs.
+//! files from the event types: schemas, example payloads, the catalogue, the docs and the
+//! ClickHouse tables and views.
 
 use telemetry_core::werf; // links werf's events, so that they register
 
@@ -14,6 +15,7 @@ fn config() -> telemetry_schema::Config {
         .base_uri(werf::SCHEMAS_URI)
         .endpoint(werf::ENDPOINT)
         .span_name(werf::SPAN_NAME)
+        .clickhouse()
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ use self::record::{Key, Recorded};
 use crate::model::fields::{self, Classifications};
 use crate::model::version::EventVersion;
 use crate::paths::{
-    CATALOGUE, DOCS, EVENT_SCHEMAS, EXAMPLES, GENERATED_MARKER, LOG_LINE_SCHEMA, STREAM_SCHEMA,
-    event_schema_path, examples_path,
+    CATALOGUE, CLICKHOUSE, DOCS, EVENT_SCHEMAS, EXAMPLES, GENERATED_MARKER, LOG_LINE_SCHEMA,
+    STREAM_SCHEMA, event_schema_path, examples_path,
 };
 
 pub mod compat;
@@ -152,10 +152,11 @@ impl Published {
     /// Every path (relative to the output directory) an earlier run wrote: the files that are
     /// the generator's to rewrite, or to remove when it no longer writes them.
     pub fn generated_paths(&self) -> BTreeSet<String> {
-        let mut paths: BTreeSet<String> = [STREAM_SCHEMA, DOCS, CATALOGUE, LOG_LINE_SCHEMA]
-            .iter()
-            .map(|path| (*path).to_owned())
-            .collect();
+        let mut paths: BTreeSet<String> =
+            [STREAM_SCHEMA, DOCS, CATALOGUE, LOG_LINE_SCHEMA, CLICKHOUSE]
+                .iter()
+                .map(|path| (*path).to_owned())
+                .collect();
         for (event_type, version) in self.recorded.keys().chain(self.schemas.keys()) {
             paths.insert(event_schema_path(event_type, *version));
             paths.insert(examples_path(event_type, *version));
