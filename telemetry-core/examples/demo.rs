@@ -5,7 +5,9 @@
 //!        demo telemetry <status|enable|disable|reset>
 //! ```
 //!
-//! It reports `CommandStarted` with the names (never the values) of the options given, then for
+//! It parses its command line with clap's derive and reports `CommandStarted` with the names
+//! (never the values) of the options given, how and how many times
+//! (`telemetry_core::clap::command_options`), then for
 //! `build` (and `converge`, which builds before deploying) `BuildStarted`, a `StageBuildFinished`
 //! per stage of each image, an `ImageBuildFinished` per image and `BuildFinished`, then
 //! `CommandExited` with the real exit code and duration. `--repo` may also come from `WERF_REPO`.
@@ -20,14 +22,12 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use telemetry_core::werf::{
-    self, BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandOption,
-    CommandStarted, ConfigType, ContainerBackend, ImageBuildFinished, StageBuildFinished,
+    self, BaseImageSource, BuildFinished, BuildStarted, CommandExited, CommandStarted, ConfigType,
+    ContainerBackend, ImageBuildFinished, StageBuildFinished,
 };
 use telemetry_core::{Control, Notice, Settings, Telemetry};
-
-const USAGE: &str = "usage: demo <build|converge> [--images N] [--stages N] [--repo ADDRESS] [--fail] [--no-telemetry]
-       demo telemetry <status|enable|disable|reset>";
 
 /// werf's Stapel stages, in build order.
 const STAGES: &[&str] = &[
@@ -45,88 +45,69 @@ const STAGES: &[&str] = &[
     "gitLatestPatch",
 ];
 
-/// The command line, parsed.
-struct Command {
-    name: String,
-    images: u32,
-    stages: u32,
-    repo: Option<String>,
-    fail: bool,
-    /// The options given, by flag name, in the order the CLI defines them.
-    options: Vec<CommandOption>,
+/// A demo CLI that behaves like werf would.
+#[derive(Debug, Parser)]
+#[command(name = "demo")]
+struct Cli {
+    /// Turn telemetry off: the program's own switch.
+    #[arg(long, global = true)]
+    no_telemetry: bool,
+    #[command(subcommand)]
+    command: Commands,
 }
 
-fn option(options: &mut Vec<CommandOption>, name: &str, as_cli: bool, as_env: bool) {
-    match options.iter_mut().find(|option| option.name == name) {
-        Some(option) => {
-            option.as_cli |= as_cli;
-            option.as_env |= as_env;
-            option.count += 1;
-        }
-        None => options.push(CommandOption {
-            name: name.into(),
-            as_cli,
-            as_env,
-            count: 1,
-        }),
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Build the images.
+    Build(Build),
+    /// Build the images, then deploy them.
+    Converge(Build),
+    /// Show or change what telemetry does.
+    Telemetry {
+        #[command(subcommand)]
+        action: Option<Action>,
+    },
+}
+
+/// What to build. Options given twice take the last value, and count twice.
+#[derive(Debug, Args)]
+struct Build {
+    /// How many images.
+    #[arg(long, value_name = "N", action = ArgAction::Append, default_value = "1")]
+    images: Vec<u32>,
+    /// How many stages each image has.
+    #[arg(long, value_name = "N", action = ArgAction::Append, default_value = "3")]
+    stages: Vec<u32>,
+    /// The image repository.
+    #[arg(long, value_name = "ADDRESS", env = "WERF_REPO", action = ArgAction::Append)]
+    repo: Vec<String>,
+    /// Fail the build.
+    #[arg(long, action = ArgAction::Count)]
+    fail: u8,
+}
+
+impl Build {
+    fn images(&self) -> u32 {
+        self.images.last().copied().unwrap_or(1)
+    }
+
+    fn stages(&self) -> u32 {
+        self.stages.last().copied().unwrap_or(3)
     }
 }
 
-fn parse(args: &[String], repo_from_env: Option<String>) -> Result<Command, String> {
-    let (name, rest) = args.split_first().ok_or("missing command")?;
-    if !["build", "converge"].contains(&name.as_str()) {
-        return Err(format!("unknown command `{name}`"));
-    }
-    let mut command = Command {
-        name: name.clone(),
-        images: 1,
-        stages: 3,
-        repo: None,
-        fail: false,
-        options: Vec::new(),
-    };
-    let mut given = Vec::new();
-    let mut rest = rest.iter();
-    while let Some(arg) = rest.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) => (flag, Some(value.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| rest.next().cloned())
-                .ok_or(format!("`{flag}` needs a value"))
-        };
-        match flag {
-            "--images" => {
-                command.images = value()?.parse().map_err(|_| "`--images` takes a number")?;
-            }
-            "--stages" => {
-                command.stages = value()?.parse().map_err(|_| "`--stages` takes a number")?;
-            }
-            "--repo" => command.repo = Some(value()?),
-            "--fail" => command.fail = true,
-            other => return Err(format!("unknown option `{other}`")),
-        }
-        given.push(flag.trim_start_matches('-').to_owned());
-    }
-    let repo_from_env = repo_from_env.filter(|repo| !repo.is_empty());
-    if command.repo.is_none() {
-        command.repo.clone_from(&repo_from_env);
-    }
-    for name in ["images", "stages", "repo", "fail"] {
-        for _ in given.iter().filter(|flag| *flag == name) {
-            option(&mut command.options, name, true, false);
-        }
-        if name == "repo" && repo_from_env.is_some() {
-            option(&mut command.options, name, false, true);
-        }
-    }
-    Ok(command)
+#[derive(Debug, Clone, Copy, Subcommand)]
+enum Action {
+    /// What telemetry does now, and why.
+    Status,
+    /// Remember `enable`.
+    Enable,
+    /// Remember `disable`.
+    Disable,
+    /// Forget the installation's identifiers.
+    Reset,
 }
 
-/// Milliseconds since `since`, up to what the schema accepts (2^53 − 1: 285,000 years).
 fn elapsed_ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis())
         .unwrap_or(u64::MAX)
@@ -134,18 +115,19 @@ fn elapsed_ms(since: Instant) -> u64 {
 }
 
 /// Builds every image, stage by stage; `Ok` when the build succeeds.
-fn build(telemetry: &Telemetry, command: &Command) -> Result<(), String> {
+fn build(telemetry: &Telemetry, build: &Build) -> Result<(), String> {
     let started = Instant::now();
     let in_container = std::path::Path::new("/.dockerenv").exists();
+    let (images, stages) = (build.images(), build.stages());
     telemetry.emit(BuildStarted {
-        images_count: command.images,
+        images_count: images,
         container_backend: ContainerBackend::Docker,
         in_container,
     });
-    for image_number in 1..=command.images {
+    for image_number in 1..=images {
         let image = format!("image-{image_number}");
         let image_started = Instant::now();
-        for stage_number in 0..command.stages {
+        for stage_number in 0..stages {
             let stage_started = Instant::now();
             std::thread::sleep(Duration::from_millis(1));
             let stage = STAGES[usize::try_from(stage_number).unwrap_or(0) % STAGES.len()];
@@ -168,14 +150,15 @@ fn build(telemetry: &Telemetry, command: &Command) -> Result<(), String> {
             rebuilt: true,
             config_type: Some(ConfigType::Stapel),
         });
-        println!("Built {image} ({} stages)", command.stages);
+        println!("Built {image} ({stages} stages)");
     }
+    let fail = build.fail > 0;
     telemetry.emit(BuildFinished {
         duration_ms: elapsed_ms(started),
-        success: !command.fail,
-        images_count: command.images,
+        success: !fail,
+        images_count: images,
     });
-    if command.fail {
+    if fail {
         Err("build failed".into())
     } else {
         Ok(())
@@ -209,17 +192,13 @@ fn settings(command: &str) -> Settings {
 }
 
 /// `demo telemetry <status|enable|disable|reset>`: what a host program's subcommand does.
-fn telemetry_command(action: Option<&str>) -> ExitCode {
+fn telemetry_command(action: Option<Action>) -> ExitCode {
     let control = Control::new(&settings("telemetry"));
-    let report = match action {
-        Some("status") | None => Ok(control.status()),
-        Some("enable") => control.enable(),
-        Some("disable") => control.disable(),
-        Some("reset") => control.reset(),
-        Some(other) => {
-            eprintln!("error: unknown action `{other}`\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let report = match action.unwrap_or(Action::Status) {
+        Action::Status => Ok(control.status()),
+        Action::Enable => control.enable(),
+        Action::Disable => control.disable(),
+        Action::Reset => control.reset(),
     };
     match report {
         Ok(report) => {
@@ -235,31 +214,33 @@ fn telemetry_command(action: Option<&str>) -> ExitCode {
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let no_telemetry = args.iter().any(|arg| arg == "--no-telemetry");
-    args.retain(|arg| arg != "--no-telemetry");
-    if args.first().map(String::as_str) == Some("telemetry") {
-        return telemetry_command(args.get(1).map(String::as_str));
-    }
-    let command = match parse(&args, std::env::var("WERF_REPO").ok()) {
-        Ok(command) => command,
-        Err(error) => {
-            eprintln!("error: {error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let definition = Cli::command();
+    let matches = definition.clone().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let (name, build_args) = match &cli.command {
+        Commands::Telemetry { action } => return telemetry_command(*action),
+        Commands::Build(build) => ("build", build),
+        Commands::Converge(build) => ("converge", build),
     };
     let telemetry = Telemetry::from_env(Settings {
-        enabled: !no_telemetry,
-        ..settings(&command.name)
+        enabled: !cli.no_telemetry,
+        ..settings(name)
     });
+    // The names (never the values) of the options given, and how.
     telemetry.emit(CommandStarted {
-        command_options: command.options.clone(),
+        command_options: telemetry_core::clap::command_options(&definition, &matches),
     });
 
-    let result = build(&telemetry, &command).map(|()| {
-        if command.name == "converge" {
-            let repo = command.repo.as_deref().unwrap_or("the local registry");
-            println!("Deployed {} image(s) from {repo}", command.images);
+    let result = build(&telemetry, build_args).map(|()| {
+        if name == "converge" {
+            let repo = build_args
+                .repo
+                .last()
+                .map_or("the local registry", String::as_str);
+            println!("Deployed {} image(s) from {repo}", build_args.images());
         }
     });
     let exit_code = match &result {

@@ -1,11 +1,12 @@
-//! Schema-versioned, classified usage telemetry events, the envelope that carries them, and the
-//! runtime that sends them.
+#![doc = include_str!("../README.md")]
 //!
-//! The crate has three parts, each a folder of its own:
+//! ## How the crate is built
+//!
+//! Three parts, each a folder of its own:
 //!
 //! - the event model: an event is a plain struct deriving [`TelemetryEvent`]; it becomes the
 //!   `eventData` of an [`Envelope`], which adds when and where it happened (`ts` and the per-run
-//!   [`Context`]); [`EnvelopeEncoder`] serialises envelopes, and the [`registry`] lists every
+//!   [`Context`]); [`EnvelopeEncoder`] serialises envelopes, and the `registry` lists every
 //!   event a program links;
 //! - the runtime a host program links: [`Telemetry`], configured by [`Settings`] and the
 //!   environment, hands each event to a background thread that writes the log file and sends
@@ -13,30 +14,8 @@
 //!   ([`environment`], [`detect`], [`project_id`]), the user's decision ([`decide`], [`Control`])
 //!   and the delivery of events;
 //! - werf's catalog, behind the `werf` feature: werf's seven events and its presets.
-//!
-//! ```
-//! use telemetry_core::{Envelope, TelemetryEvent};
-//!
-//! /// Image build started.
-//! #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
-//! #[serde(rename_all = "camelCase")]
-//! #[telemetry(version = 1, example = example)]
-//! pub struct ImageBuildStarted {
-//!     /// How many images the build will produce.
-//!     #[telemetry(class = system_metadata, purpose = feature_insight)]
-//!     pub images_count: u32,
-//! }
-//!
-//! fn example() -> Envelope<ImageBuildStarted> {
-//!     Envelope::example("mytool build", ImageBuildStarted { images_count: 2 })
-//! }
-//!
-//! assert_eq!(ImageBuildStarted::EVENT_TYPE, "ImageBuildStarted");
-//! let json = serde_json::to_value(example()).unwrap();
-//! assert_eq!(json["eventData"]["imagesCount"], 2);
-//! assert_eq!(json["schemaVersion"], 1);
-//! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 // The derive names this crate as `::telemetry_core`, also when used inside it (by werf's
@@ -47,6 +26,8 @@
 )]
 extern crate self as telemetry_core;
 
+#[cfg(feature = "clap")]
+pub mod clap;
 mod hex;
 mod model;
 mod random;
@@ -57,6 +38,7 @@ mod test_support;
 pub mod werf;
 
 pub use model::classify;
+pub use model::command_option::CommandOption;
 pub use model::context::{Attributes, Context};
 pub use model::encode::EnvelopeEncoder;
 pub use model::envelope::MAX_SAFE_INTEGER;

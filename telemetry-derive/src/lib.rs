@@ -1,8 +1,8 @@
-//! `#[derive(TelemetryEvent)]`: turns a plain struct into a schema-versioned telemetry event.
+#![doc = include_str!("../README.md")]
 //!
-//! Use it through `telemetry_core`, which re-exports it next to the trait of the same name; the
-//! generated code refers to `::telemetry_core` only. The derive works in phases over a typed
-//! model, each phase its own module:
+//! ## How the derive is built
+//!
+//! It works in phases over a typed model, each phase its own module:
 //!
 //! 1. `ast`: the input's shape, keeping references into the original syntax for spans;
 //! 2. `attr`: `#[telemetry(...)]` (and the few `#[serde(...)]` keys that matter) parsed;

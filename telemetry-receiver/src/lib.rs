@@ -1,6 +1,6 @@
-//! The receiving end of the toolkit: a receiver that takes events over OTLP/HTTP, checks each
-//! against the schemas `cargo xtask schema` generated, and stores it durably; and a live check
-//! for CI, which runs a program against a receiver and reports what it really sent.
+#![doc = include_str!("../README.md")]
+//!
+//! ## How the crate is built
 //!
 //! One direction of flow, a module for each step:
 //!
@@ -18,18 +18,6 @@
 //! check is the same flow with a [`Report`] at the end; the offline check ([`check_lines`])
 //! enters at "check" with the lines of a log file; [`replay`] sends envelopes (a log file's,
 //! stored ones, kept failures) to a receiver again.
-//!
-//! From a Rust test, a program's real payloads checked against its schemas:
-//!
-//! ```no_run
-//! let check = telemetry_receiver::LiveCheck::start("schemas").unwrap();
-//! let status = std::process::Command::new("target/debug/acme")
-//!     .env("ACME_TELEMETRY_TRACE_URL", check.endpoint())
-//!     .status()
-//!     .unwrap();
-//! assert!(status.success());
-//! check.finish().unwrap().assert_clean();
-//! ```
 
 mod accept;
 mod day;

@@ -1,4 +1,6 @@
-//! JSON Schema, docs and example payloads generated from telemetry event types.
+#![doc = include_str!("../README.md")]
+//!
+//! ## How the crate is built
 //!
 //! The data flows top-down, each step a pure function, except the last; each step is a folder
 //! (a room) that imports only from the steps above it and from the leaves:
@@ -18,41 +20,8 @@
 //!
 //! The leaves every step may use: where each file goes and what marks it as generated (`paths`,
 //! re-exported by [`files`]), the [`Config`], the policy's [`Rule`]s, and the [`Error`]s.
-//!
-//! [`Config`] names the program and where its files go; [`cli::main`] is a whole
-//! `cargo xtask schema`:
-//!
-//! ```no_run
-//! // xtask/src/main.rs of a tool called `acme`, whose events are in `acme_events`.
-//! # mod acme_events {}
-//! use acme_events as _; // links the events so that they register
-//! fn main() -> std::process::ExitCode {
-//!     telemetry_schema::cli::main(telemetry_schema::Config::new("acme", "ACME"))
-//! }
-//! ```
-//!
-//! The schema of one event:
-//!
-//! ```
-//! use telemetry_core::{Envelope, TelemetryEvent};
-//!
-//! /// A deployment finished.
-//! #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
-//! #[telemetry(version = 2, example = deployed)]
-//! pub struct Deployed {
-//!     /// Whether it worked.
-//!     #[telemetry(class = system_metadata, purpose = feature_insight)]
-//!     pub success: bool,
-//! }
-//! fn deployed() -> Envelope<Deployed> {
-//!     Envelope::example("acme deploy", Deployed { success: true })
-//! }
-//!
-//! let schema = telemetry_schema::event_schema::<Deployed>();
-//! assert_eq!(schema["properties"]["eventType"]["const"], "Deployed");
-//! assert_eq!(schema["properties"]["schemaVersion"]["const"], 2);
-//! assert_eq!(schema["additionalProperties"], false);
-//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "registry")]
 pub mod cli;

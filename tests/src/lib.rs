@@ -2,7 +2,9 @@
 //! compile-fail cases in `ui/`, fixtures in `fixtures/`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use telemetry_core::werf;
@@ -24,54 +26,81 @@ pub fn werf_config() -> Config {
 /// # Panics
 ///
 /// When it does not build.
-pub fn demo() -> std::path::PathBuf {
-    static DEMO: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+pub fn demo() -> PathBuf {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let test = std::env::current_exe().expect("the test's own path");
-        let profile_dir = test
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<test>");
-        let target = profile_dir.parent().expect("target/<profile>");
-        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => "dev",
-            Some(other) => other,
-        };
-        let mut cargo =
-            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        // What cargo set for this test is not what a build of the workspace sees.
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("CARGO_") && name != "CARGO_HOME" {
-                cargo.env_remove(name);
-            }
-        }
-        let status = cargo
-            .args([
-                "build",
-                "--quiet",
-                "--offline",
+        built(
+            &[
                 "--package",
                 "telemetry-core",
-            ])
-            .args([
                 "--features",
-                "werf",
+                "werf,clap",
                 "--example",
                 "demo",
-                "--profile",
-                profile,
-            ])
-            .arg("--target-dir")
-            .arg(target)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the demo builds");
-        profile_dir
-            .join("examples")
-            .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+            ],
+            Path::new("examples/demo"),
+        )
     })
     .clone()
+}
+
+/// The `telemetry-receiver` binary, built as [`demo`] is: cargo names a binary to the tests of
+/// its own package only (`CARGO_BIN_EXE_*`), and the receiver's tests need werf's schemas and
+/// payloads, which only this workspace has.
+///
+/// # Panics
+///
+/// When it does not build.
+pub fn receiver() -> PathBuf {
+    static RECEIVER: OnceLock<PathBuf> = OnceLock::new();
+    RECEIVER
+        .get_or_init(|| {
+            built(
+                &[
+                    "--package",
+                    "telemetry-receiver",
+                    "--bin",
+                    "telemetry-receiver",
+                ],
+                Path::new("telemetry-receiver"),
+            )
+        })
+        .clone()
+}
+
+/// Builds what `args` select, offline, in the profile and target directory of the running test,
+/// and returns `artifact` (relative to the profile's directory, without the platform's suffix).
+fn built(args: &[&str], artifact: &Path) -> PathBuf {
+    let test = std::env::current_exe().expect("the test's own path");
+    let profile_dir = test
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let target = profile_dir.parent().expect("target/<profile>");
+    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => "dev",
+        Some(other) => other,
+    };
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // What cargo set for this test is not what a build of the workspace sees.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CARGO_") && name != "CARGO_HOME" {
+            cargo.env_remove(name);
+        }
+    }
+    let status = cargo
+        .args(["build", "--quiet", "--offline"])
+        .args(args)
+        .args(["--profile", profile])
+        .arg("--target-dir")
+        .arg(target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build {} fails", args.join(" "));
+    let mut path = profile_dir.join(artifact).into_os_string();
+    path.push(std::env::consts::EXE_SUFFIX);
+    path.into()
 }
 
 /// The README's code blocks, run as doctests so that the quick start keeps compiling.
@@ -203,7 +232,7 @@ pub fn replay_examples(root: &Path, expected: usize) {
     );
 }
 
-#[path = "../../telemetry-core/tests/support/log_schema.rs"]
+#[path = "../support/log_schema.rs"]
 mod log_schema;
 pub use log_schema::log_line_validator;
 

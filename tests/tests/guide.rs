@@ -1,8 +1,9 @@
 //! The README's "Use it in your project", done as a new user would: a scratch workspace for a
-//! tool called `acme`, made of the guide's own snippets, next to a link to this repository. Its
-//! `cargo xtask schema`, `--check` and tests must pass, the generator must leave the user's own
-//! files alone, and `acme` must send what the generated schema describes. Every event example
-//! in the crates' docs goes through the generator's checks too.
+//! tool called `acme`, made of the guide's own snippets (its versions patched, as the guide says
+//! to before a release, to a link to this repository). Its `cargo xtask schema`, `--check` and
+//! tests must pass, the generator must leave the user's own files alone, and `acme` must send
+//! what the generated schema describes. Every event example in the crates' docs and READMEs goes
+//! through the generator's checks too.
 //!
 //! The scratch workspaces live under `target/guide/`; they build offline, with this workspace's
 //! `Cargo.lock`, sharing this workspace's build directory so that dependencies are not built
@@ -11,7 +12,7 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-#[path = "../../telemetry-core/tests/support/collector.rs"]
+#[path = "../support/collector.rs"]
 mod collector;
 
 use std::fmt::Write as _;
@@ -123,6 +124,7 @@ fn write_the_guide(acme: &Path) -> String {
         paths,
         [
             "Cargo.toml",
+            "Cargo.toml, before a release",
             ".cargo/config.toml",
             "acme-events/Cargo.toml",
             "acme-events/src/lib.rs",
@@ -136,13 +138,19 @@ fn write_the_guide(acme: &Path) -> String {
         ]
     );
     // The whole xtask, as the guide promises.
-    assert_eq!(snippets[5].1.lines().count(), 4, "{}", snippets[5].1);
+    assert_eq!(snippets[6].1.lines().count(), 4, "{}", snippets[6].1);
     let mut ci = String::new();
+    let mut manifest = String::new();
     for (path, content) in snippets {
-        if path == "ci" {
-            ci = content;
-        } else {
-            write(&acme.join(path), &content);
+        match path.as_str() {
+            "ci" => ci = content,
+            // The crates are not on crates.io: the guide's own patch points the versions the
+            // workspace names at this checkout.
+            "Cargo.toml" => manifest = content,
+            "Cargo.toml, before a release" => {
+                write(&acme.join("Cargo.toml"), &format!("{manifest}\n{content}"));
+            }
+            _ => write(&acme.join(path), &content),
         }
     }
     ci
@@ -331,6 +339,20 @@ fn every_event_example_in_the_crates_docs_and_the_readme_passes_the_generators_c
             examples.extend(doc_examples(&source));
         }
     }
+    // Each published crate's README is its crate docs: its blocks read as a `//!` comment's.
+    for crate_dir in [
+        "telemetry-core",
+        "telemetry-derive",
+        "telemetry-schema",
+        "telemetry-receiver",
+    ] {
+        let readme = std::fs::read_to_string(repository.join(crate_dir).join("README.md")).unwrap();
+        let mut as_docs = String::new();
+        for line in readme.lines() {
+            let _ = writeln!(as_docs, "//! {line}");
+        }
+        examples.extend(doc_examples(&as_docs));
+    }
     let readme = std::fs::read_to_string(repository.join("README.md")).unwrap();
     let quick_start = readme
         .split("```rust\n")
@@ -338,7 +360,7 @@ fn every_event_example_in_the_crates_docs_and_the_readme_passes_the_generators_c
         .and_then(|rest| rest.split("\n```").next())
         .unwrap();
     examples.push(quick_start.to_owned());
-    assert!(examples.len() >= 8, "{} examples found", examples.len());
+    assert!(examples.len() >= 12, "{} examples found", examples.len());
 
     // Each example in a function of its own: items there are private to it, and its events
     // register all the same.

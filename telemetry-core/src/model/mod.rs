@@ -3,6 +3,7 @@
 //! every event a program links. Nothing here does I/O.
 
 pub mod classify;
+pub(crate) mod command_option;
 pub(crate) mod context;
 pub(crate) mod encode;
 pub(crate) mod envelope;

@@ -25,6 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use telemetry_derive::TelemetryEvent;
 
+pub use crate::model::command_option::CommandOption;
 pub use presets::{
     ENDPOINT, ENV_PREFIX, GROUP_CHANNEL, SCHEMAS_URI, SPAN_NAME, TOOL_NAME, notice, settings,
 };
@@ -45,20 +46,6 @@ pub struct CommandStarted {
     #[telemetry(class = customer_content, purpose = feature_insight)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command_options: Vec<CommandOption>,
-}
-
-/// One option of the command, by name: the value is never collected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CommandOption {
-    /// The option's flag name, without leading dashes.
-    pub name: String,
-    /// Whether the option was set on the command line (werf always sends `false`).
-    pub as_cli: bool,
-    /// Whether the option was set through an environment variable (werf always sends `false`).
-    pub as_env: bool,
-    /// How many times the option was given (werf always sends `0`).
-    pub count: u32,
 }
 
 /// Command execution completed.

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-#[path = "../../../telemetry-core/tests/support/collector.rs"]
+#[path = "../../support/collector.rs"]
 mod collector;
 
 use std::ffi::OsString;

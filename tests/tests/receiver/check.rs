@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 #![cfg(unix)]
 
+#[path = "../../support/receiver.rs"]
 mod support;
 
 use std::path::Path;
@@ -16,7 +17,7 @@ use serde_json::Value;
 use support::{SPAN_NAME, examples, schemas};
 
 fn receiver(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telemetry-receiver"))
+    Command::new(telemetry_tests::receiver())
         .args(args)
         .output()
         .unwrap()
@@ -58,6 +59,7 @@ fn a_command_that_sends_what_its_schemas_accept_passes() {
     let dir = tempfile::tempdir().unwrap();
     let log = log_file(dir.path(), &examples());
     let report = dir.path().join("report.json");
+    let binary = telemetry_tests::receiver();
     let output = receiver(&[
         "check",
         "--schemas",
@@ -67,7 +69,7 @@ fn a_command_that_sends_what_its_schemas_accept_passes() {
         "--report",
         report.to_str().unwrap(),
         "--",
-        env!("CARGO_BIN_EXE_telemetry-receiver"),
+        binary.to_str().unwrap(),
         "replay",
         "--url-var",
         "WERF_TELEMETRY_TRACE_URL",
@@ -118,6 +120,7 @@ fn a_command_that_sends_what_its_schemas_accept_passes() {
 fn a_command_whose_events_break_the_schema_fails_with_the_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let log = log_file(dir.path(), &broken_examples()[..3]);
+    let binary = telemetry_tests::receiver();
     let output = receiver(&[
         "check",
         "--schemas",
@@ -125,7 +128,7 @@ fn a_command_whose_events_break_the_schema_fails_with_the_pointer() {
         "--url-var",
         "TARGET",
         "--",
-        env!("CARGO_BIN_EXE_telemetry-receiver"),
+        binary.to_str().unwrap(),
         "replay",
         "--url-var",
         "TARGET",

@@ -17,16 +17,9 @@ use log_schema::log_line_validator;
 /// demo needs, even on a loaded machine.
 const WATCHDOG: Duration = Duration::from_mins(1);
 
-/// The demo's binary: `cargo test` builds the package's examples next to its tests.
+/// The demo's binary, built once for the test run.
 pub(crate) fn demo() -> PathBuf {
-    let test = std::env::current_exe().expect("the test's own path");
-    let profile = test
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile
-        .join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+    telemetry_tests::demo()
 }
 
 /// Runs the demo with exactly `vars` as its environment.

@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-#[path = "support/collector.rs"]
+#[path = "../../support/collector.rs"]
 mod collector;
-#[path = "support/demo.rs"]
+#[path = "../../support/demo.rs"]
 mod support;
 
 use std::process::{Command, Output};

@@ -209,7 +209,7 @@ impl Receiver {
     /// [`start`](Self::start) with the schemas in `schemas`.
     pub fn start_with(schemas: &Path, args: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry-receiver"))
+        let mut child = Command::new(telemetry_tests::receiver())
             .arg("serve")
             .arg("--schemas")
             .arg(schemas)

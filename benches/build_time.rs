@@ -6,14 +6,11 @@
 //! Each round rebuilds every crate from its source (dependencies already built, incremental
 //! compilation off, so the whole crate is compiled), alternating the crates so that machine
 //! noise hits them alike; the figure is each crate's median, and its ratio to the baseline's.
-//! Run with `cargo bench -p telemetry-derive --bench build_time`; it takes about a minute.
-
-#[path = "support/event_crate.rs"]
-mod event_crate;
+//! Run with `cargo bench -p telemetry-benches --bench build_time`; it takes about a minute.
 
 use std::time::Duration;
 
-use event_crate::{Derives, build, median, workspace_root, write_crate};
+use telemetry_benches::event_crate::{Derives, build, median, workspace_root, write_crate};
 
 const EVENTS: usize = 200;
 const ROUNDS: usize = 7;

@@ -3,7 +3,7 @@
 //! of runs with telemetry off, in the same process, alternating so that machine noise hits both
 //! alike. Everything listens on 127.0.0.1.
 //!
-//! Run with `cargo bench -p telemetry-core --features werf --bench faults`.
+//! Run with `cargo bench -p telemetry-benches --bench faults`.
 
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
 
@@ -38,7 +38,7 @@ fn demo() -> PathBuf {
             "-p",
             "telemetry-core",
             "--features",
-            "werf",
+            "werf,clap",
             "--example",
             "demo",
         ])

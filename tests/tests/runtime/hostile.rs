@@ -7,13 +7,13 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-#[path = "support/collector.rs"]
+#[path = "../../support/collector.rs"]
 mod collector;
-#[path = "support/repository.rs"]
+#[path = "../../support/repository.rs"]
 mod repository;
-#[path = "support/socks.rs"]
+#[path = "../../support/socks.rs"]
 mod socks;
-#[path = "support/demo.rs"]
+#[path = "../../support/demo.rs"]
 mod support;
 
 use std::path::Path;

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 #![cfg(unix)]
 
+#[path = "../../support/receiver.rs"]
 mod support;
 
 use std::io::{Read as _, Write as _};

@@ -17,7 +17,7 @@
 //! so that machine noise hits them alike; the figures are medians, and the
 //! medians of the ratios within each round. Prints each program's time,
 //! size and dependency list, and the ratios to the floor. Run with
-//! `cargo bench -p telemetry-core --bench host_cost`; it takes about
+//! `cargo bench -p telemetry-benches --bench host_cost`; it takes about
 //! twelve minutes on two cores.
 
 use std::path::{Path, PathBuf};

@@ -3,16 +3,13 @@
 //!
 //! Each size is a binary whose `main` runs `telemetry_schema::Config::run`, the code `cargo xtask
 //! schema` runs, over its own generated events; built in the dev profile, as `cargo xtask`
-//! builds. Run with `cargo bench -p xtask --bench schema_check`; building the binaries takes a
-//! few minutes.
-
-#[path = "../../telemetry-derive/benches/support/event_crate.rs"]
-mod event_crate;
+//! builds. Run with `cargo bench -p telemetry-benches --bench schema_check`; building the
+//! binaries takes a few minutes.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use event_crate::{Derives, build, median, workspace_root, write_crate};
+use telemetry_benches::event_crate::{Derives, build, median, workspace_root, write_crate};
 
 const SIZES: [u32; 3] = [250, 500, 1000];
 const RUNS: usize = 5;

@@ -5,7 +5,7 @@
 //! does). Once with 4 clients and once with 16: a request is answered only once its events are
 //! on disk, and the more requests wait at once, the more share one `fsync`.
 //!
-//! `cargo bench -p telemetry-receiver --bench receive` (release). Prints each mode's median
+//! `cargo bench -p telemetry-benches --bench receive` (release). Prints each mode's median
 //! rate and its ratio to decoding only.
 
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]

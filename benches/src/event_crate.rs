@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// How the generated structs are derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Derives {
+pub enum Derives {
     /// `Serialize` and `JsonSchema` only: the baseline.
     Plain,
     /// The baseline, and a function serialising each event to JSON once (`serde_json::to_vec`):
@@ -18,11 +18,14 @@ pub(crate) enum Derives {
     /// emits its events compiles anyway.
     Serialized,
     /// `TelemetryEvent` too, with or without the `registry` feature.
-    Telemetry { registry: bool },
+    Telemetry {
+        /// Whether `telemetry-core`'s `registry` feature is on.
+        registry: bool,
+    },
 }
 
 /// The workspace's root, from the crate the benchmark belongs to.
-pub(crate) fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("a workspace member")
@@ -31,7 +34,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 
 /// The source of `events` event structs, each with a doc comment per field and an example
 /// function (returning an `Envelope` for the derive, the bare struct for the baseline).
-pub(crate) fn events_source(events: usize, derives: Derives) -> String {
+pub fn events_source(events: usize, derives: Derives) -> String {
     let telemetry = matches!(derives, Derives::Telemetry { .. });
     let mut source = String::from(
         "#![allow(dead_code)]\n\n/// How the work ran.\n#[derive(serde::Serialize, schemars::JsonSchema)]\n\
@@ -89,7 +92,7 @@ pub(crate) fn events_source(events: usize, derives: Derives) -> String {
 /// Writes the crate `name` under `dir`: a library of `events` structs, or with `main`, a binary.
 /// It depends on the workspace's crates by path and uses the workspace's `Cargo.lock`, so it
 /// builds offline with the very versions the workspace uses.
-pub(crate) fn write_crate(
+pub fn write_crate(
     dir: &Path,
     name: &str,
     events: usize,
@@ -131,7 +134,7 @@ pub(crate) fn write_crate(
 }
 
 /// Builds the crate at `path` with `target_dir`, timed; panics when the build fails.
-pub(crate) fn build(path: &Path, target_dir: &Path, incremental: bool, release: bool) -> Duration {
+pub fn build(path: &Path, target_dir: &Path, incremental: bool, release: bool) -> Duration {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -155,7 +158,7 @@ fn toml_string(path: &Path) -> String {
 }
 
 /// The median of `samples`.
-pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
+pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
