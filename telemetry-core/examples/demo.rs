@@ -187,6 +187,15 @@ fn settings(command: &str) -> Settings {
             ),
         }),
         installation_id: true,
+        // The tests' override: a generous deadline where it is not what they test, so that a
+        // loaded machine never costs them events (shutdown returns as soon as all is done).
+        shutdown_timeout: std::env::var("DEMO_SHUTDOWN_TIMEOUT_MS")
+            .ok()
+            .and_then(|millis| millis.parse().ok())
+            .map_or(
+                werf::settings("dev").shutdown_timeout,
+                Duration::from_millis,
+            ),
         ..werf::settings("dev")
     }
 }

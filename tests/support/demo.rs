@@ -36,7 +36,14 @@ fn command(
     vars: &[(&str, &str)],
 ) -> (Command, Option<tempfile::TempDir>) {
     let mut command = Command::new(demo());
-    command.args(args).env_clear().envs(vars.iter().copied());
+    command.args(args).env_clear();
+    // Time enough to deliver every event on a loaded machine, unless the deadline is what the
+    // test is about (it then names its own): shutdown returns as soon as all is delivered, so
+    // this costs nothing when nothing blocks.
+    if !vars.iter().any(|(name, _)| *name == SHUTDOWN_TIMEOUT) {
+        command.env(SHUTDOWN_TIMEOUT, GENEROUS_SHUTDOWN_MS);
+    }
+    command.envs(vars.iter().copied());
     let mut scratch = None;
     if !vars.iter().any(|(name, _)| *name == CONFIG_DIR) {
         let config_dir = tempfile::tempdir().expect("a temporary configuration directory");
@@ -51,6 +58,12 @@ fn command(
 
 /// The variable naming the telemetry configuration directory.
 pub(crate) const CONFIG_DIR: &str = "WERF_TELEMETRY_CONFIG_DIR";
+
+/// The demo's shutdown deadline in milliseconds, for tests (werf's 250 ms when unset).
+pub(crate) const SHUTDOWN_TIMEOUT: &str = "DEMO_SHUTDOWN_TIMEOUT_MS";
+
+/// The deadline a test's demo gets unless it names one.
+const GENEROUS_SHUTDOWN_MS: &str = "20000";
 
 /// Runs the demo in `dir` (the current directory when `None`) with exactly `vars` as its
 /// environment; panics when it outlives the watchdog.
@@ -67,46 +80,97 @@ pub(crate) fn run_in(dir: Option<&Path>, args: &[&str], vars: &[(&str, &str)]) -
 /// `stderr` (line ends as written, without the terminal's carriage returns).
 #[cfg(unix)]
 pub(crate) fn run_at_terminal(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
+    AtTerminal::start(args, vars).wait()
+}
 
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+/// The demo, running with a terminal as its standard error, as [`run_at_terminal`] runs it: a
+/// handle to interrupt, pause or resume it meanwhile.
+#[cfg(unix)]
+pub(crate) struct AtTerminal {
+    child: std::process::Child,
+    reader: std::thread::JoinHandle<Vec<u8>>,
+    what: String,
+    _config_dir: Option<tempfile::TempDir>,
+}
 
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
-        .expect("a pseudo-terminal");
-    grantpt(&master).expect("grantpt");
-    unlockpt(&master).expect("unlockpt");
-    let name = ptsname(&master, Vec::new()).expect("the terminal's name");
-    let terminal = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(i32::try_from(rustix::fs::OFlags::NOCTTY.bits()).unwrap())
-        .open(name.to_str().expect("a UTF-8 name"))
-        .expect("the terminal opens");
-    let (mut command, _config_dir) = command(None, args, vars);
-    command.stdout(Stdio::piped()).stderr(Stdio::from(terminal));
-    let child = command.spawn().expect("the demo runs");
-    // The child holds the terminal now: when it exits, reading the master side ends.
-    drop(command);
-    let reader = std::thread::spawn(move || {
-        let mut master = std::fs::File::from(master);
-        let mut written = Vec::new();
-        let mut buffer = [0; 4096];
-        // Linux ends with EIO once no process holds the terminal.
-        while let Ok(read) = master.read(&mut buffer) {
-            if read == 0 {
-                break;
+#[cfg(unix)]
+impl AtTerminal {
+    /// Starts the demo with exactly `vars` as its environment and a pseudo-terminal as its
+    /// standard error.
+    pub(crate) fn start(args: &[&str], vars: &[(&str, &str)]) -> Self {
+        use std::io::Read as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+            .expect("a pseudo-terminal");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("the terminal's name");
+        let terminal = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(i32::try_from(rustix::fs::OFlags::NOCTTY.bits()).unwrap())
+            .open(name.to_str().expect("a UTF-8 name"))
+            .expect("the terminal opens");
+        let (mut command, config_dir) = command(None, args, vars);
+        command.stdout(Stdio::piped()).stderr(Stdio::from(terminal));
+        let child = command.spawn().expect("the demo runs");
+        // The child holds the terminal now: when it exits, reading the master side ends.
+        drop(command);
+        let reader = std::thread::spawn(move || {
+            let mut master = std::fs::File::from(master);
+            let mut written = Vec::new();
+            let mut buffer = [0; 4096];
+            // Linux ends with EIO once no process holds the terminal.
+            while let Ok(read) = master.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                written.extend_from_slice(&buffer[..read]);
             }
-            written.extend_from_slice(&buffer[..read]);
+            written
+        });
+        AtTerminal {
+            child,
+            reader,
+            what: format!("{args:?} {vars:?}"),
+            _config_dir: config_dir,
         }
-        written
-    });
-    let mut output = wait(child, args, vars);
-    let written = reader.join().expect("the terminal was read");
-    output.stderr = String::from_utf8_lossy(&written)
-        .replace("\r\n", "\n")
-        .into_bytes();
-    output
+    }
+
+    /// Sends the demo `signal`: `INT` as Ctrl-C does, `STOP` and `CONT` to pause and resume it.
+    pub(crate) fn signal(&self, signal: rustix::process::Signal) {
+        rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), signal)
+            .expect("the demo can be signalled");
+    }
+
+    /// Waits for the demo to exit; its output, as [`run_at_terminal`] returns it.
+    pub(crate) fn wait(self) -> Output {
+        let AtTerminal {
+            child,
+            reader,
+            what,
+            _config_dir,
+        } = self;
+        let mut output = wait(child, &[&what], &[]);
+        let written = reader.join().expect("the terminal was read");
+        output.stderr = String::from_utf8_lossy(&written)
+            .replace("\r\n", "\n")
+            .into_bytes();
+        output
+    }
+}
+
+/// Waits until `done` holds, looking every few milliseconds; panics, saying `what` was awaited,
+/// when it does not before the watchdog.
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < WATCHDOG, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Waits for the demo; panics when it outlives the watchdog.

@@ -12,7 +12,72 @@ pub(crate) const MAX_FILE_BYTES: u64 = 1 << 20;
 /// The contents of `path`, a regular file of at most `limit` bytes. Opening never waits (a FIFO
 /// without a writer, a device), and anything but a regular file is an error, as is a larger file.
 pub(crate) fn read_small(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = open_for_reading(path)?;
+    read_opened(open_for_reading(path, Follow::Yes)?, limit)
+}
+
+/// The contents of `path`, one of telemetry's own files: as [`read_small`], and besides never
+/// through a symlink, and only from a file of this user's that no one else can write (git's
+/// rule for the files it trusts); anything else is an error that says why.
+pub(crate) fn read_private(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_for_reading(path, Follow::No)?;
+    check_trusted(&file.metadata()?)?;
+    read_opened(file, limit)
+}
+
+/// Whether the directory `dir` may hold telemetry's own files: one of this user's that no one
+/// else can write (git's rule for the repositories it trusts), or one that does not exist yet
+/// (it is made private). An error says why not.
+pub(crate) fn check_trusted_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(metadata) => check_trusted(&metadata),
+        // Nothing there, or a file where a folder of the path should be: no directory, so no
+        // file of telemetry's either.
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether the file or directory `metadata` describes is this user's and no one else can write
+/// it (on unix; elsewhere, the platform's own access rules decide).
+#[cfg(unix)]
+fn check_trusted(metadata: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let user = current_uid();
+    if metadata.uid() != user {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "it belongs to user {}, not to this user ({user})",
+                metadata.uid()
+            ),
+        ));
+    }
+    if metadata.mode() & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "others can write to it (mode {:o})",
+                metadata.mode() & 0o7777
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_trusted(_metadata: &std::fs::Metadata) -> io::Result<()> {
+    Ok(())
+}
+
+/// What `file` holds, at most `limit` bytes, if it is a regular file.
+fn read_opened(file: File, limit: u64) -> io::Result<Vec<u8>> {
     let metadata = file.metadata()?;
     if !metadata.is_file() {
         return Err(io::Error::new(
@@ -44,21 +109,50 @@ pub(crate) fn read_small_text(path: &Path) -> Option<String> {
     String::from_utf8(read_small(path, MAX_FILE_BYTES).ok()?).ok()
 }
 
+/// Whether opening follows a symlink in the last component of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    Yes,
+    No,
+}
+
 #[cfg(unix)]
-fn open_for_reading(path: &Path) -> io::Result<File> {
+fn open_for_reading(path: &Path, follow: Follow) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     // `NONBLOCK`: opening a FIFO returns at once instead of waiting for a writer; a regular
     // file reads the same either way. `NOCTTY`: a terminal never becomes ours. (The standard
     // library adds `CLOEXEC`.)
+    let nofollow = if follow == Follow::No {
+        libc::O_NOFOLLOW
+    } else {
+        0
+    };
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow)
         .open(path)
+        .map_err(symlink_said)
 }
 
 #[cfg(not(unix))]
-fn open_for_reading(path: &Path) -> io::Result<File> {
+fn open_for_reading(path: &Path, follow: Follow) -> io::Result<File> {
+    if follow == Follow::No && std::fs::symlink_metadata(path)?.is_symlink() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, SYMLINK));
+    }
     File::open(path)
+}
+
+/// Why a path that ends in a symlink is refused.
+const SYMLINK: &str = "a symbolic link, which is never followed";
+
+/// `error`, saying so when it is `O_NOFOLLOW`'s refusal of a symlink.
+#[cfg(unix)]
+fn symlink_said(error: io::Error) -> io::Error {
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        io::Error::new(io::ErrorKind::InvalidInput, SYMLINK)
+    } else {
+        error
+    }
 }
 
 /// What opening the log file found.
@@ -97,13 +191,7 @@ fn open_for_appending(path: &Path) -> io::Result<File> {
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(|error| {
-            if error.raw_os_error() == Some(libc::ELOOP) {
-                io::Error::new(io::ErrorKind::InvalidInput, "a symlink, not followed")
-            } else {
-                error
-            }
-        })
+        .map_err(symlink_said)
 }
 
 #[cfg(not(unix))]
@@ -148,9 +236,12 @@ fn make_private(_file: &File, _metadata: &std::fs::Metadata) -> io::Result<bool>
 #[cfg(unix)]
 pub(crate) fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt as _;
-    io::pipe()
-        .and_then(|(reader, _writer)| File::from(std::os::fd::OwnedFd::from(reader)).metadata())
-        .map_or(u32::MAX, |metadata| metadata.uid())
+    static UID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UID.get_or_init(|| {
+        io::pipe()
+            .and_then(|(reader, _writer)| File::from(std::os::fd::OwnedFd::from(reader)).metadata())
+            .map_or(u32::MAX, |metadata| metadata.uid())
+    })
 }
 
 #[cfg(test)]

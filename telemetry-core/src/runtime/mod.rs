@@ -46,6 +46,7 @@ use self::clock::{deadline_after, now_ms};
 use self::context::detect;
 use self::context::settings::{self, Environment, Settings};
 use self::decision::decide::{self, Status};
+use self::decision::first_run;
 use self::delivery::queue::{self, Receiver, Sender, TrySendError};
 use self::delivery::shared::{Message, Shared};
 use self::delivery::sink::Sink;
@@ -272,21 +273,31 @@ impl Telemetry {
             .unwrap_or(&self.status)
     }
 
-    /// The first-run notice, when this run shows it: the program prints it, to standard
-    /// error, after [`shutdown`](Self::shutdown) (the background thread decides it, off the
-    /// program's path). `None` when no notice is configured ([`Settings::notice`]), telemetry
-    /// is off, a CI system runs the command, standard error is not a terminal, the user
-    /// remembered `enable`, or an earlier run showed this version. The run that shows it sends
-    /// nothing.
+    /// The first-run notice, when it is due in this run: the program prints it, to standard
+    /// error, after [`shutdown`](Self::shutdown). Taking it records that it was shown (the
+    /// marker in the configuration directory): a run interrupted before it prints the notice
+    /// leaves it due, and the next run shows it. `None` when no notice is configured
+    /// ([`Settings::notice`]), telemetry is off, a CI system runs the command, standard error is
+    /// not a terminal, the user remembered `enable`, or an earlier run showed this version. A run
+    /// the notice is due in sends nothing, whatever other runs do.
+    ///
+    /// The background thread decides it, off the program's path; like [`status`](Self::status),
+    /// this waits for that (at most the shutdown timeout).
     pub fn notice(&self) -> Option<String> {
-        self.active.as_ref().and_then(|active| {
-            active
-                .shared
-                .notice
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone()
-        })
+        let active = self.active.as_ref()?;
+        let _decided = active.shared.decision(active.shutdown_budget);
+        let mut due = active
+            .shared
+            .notice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let due = due.as_mut()?;
+        if let Some((version, dir)) = due.record.take() {
+            // When it cannot be recorded, it shows again next time: nothing more to do here
+            // (the runtime never prints).
+            let _ = first_run::mark_shown(version, &dir);
+        }
+        Some(due.text.clone())
     }
 
     /// The run's `executionID`, when telemetry is on.

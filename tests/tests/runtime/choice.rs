@@ -334,7 +334,7 @@ mod notice {
     }
 
     #[test]
-    fn concurrent_first_runs_show_one_notice_and_make_one_id() {
+    fn concurrent_first_runs_agree_on_one_id_and_the_notice_is_recorded() {
         let user = User::new();
         let config_dir = user.config_dir();
         let logs: Vec<String> = (0..6)
@@ -352,11 +352,12 @@ mod notice {
             })
             .collect();
         let outputs: Vec<_> = runs.into_iter().map(|run| run.join().unwrap()).collect();
+        // Each run that found it due shows it (two first runs at once may both): at least one.
         let notices = outputs
             .iter()
             .filter(|output| stderr(output).contains(NOTICE))
             .count();
-        assert_eq!(notices, 1);
+        assert!(notices >= 1, "{notices} notices");
         let ids: Vec<String> = logs
             .iter()
             .map(|log| {
@@ -370,6 +371,8 @@ mod notice {
             ids.iter().all(|id| id == &ids[0] && id.len() == 36),
             "{ids:?}"
         );
+        let later = run_at_terminal(&["build"], &with_config(&config_dir, &[]));
+        assert!(!stderr(&later).contains(NOTICE), "recorded once shown");
     }
 }
 
@@ -410,7 +413,7 @@ fn a_dry_run_logs_everything_and_attempts_no_connection() {
 }
 
 #[test]
-fn a_corrupt_choice_is_no_choice_a_diagnostic_and_is_moved_aside_not_overwritten() {
+fn a_corrupt_choice_is_an_opt_out_with_a_diagnostic_and_is_kept_aside_not_overwritten() {
     let user = User::new();
     let config_dir = user.config_dir();
     std::fs::create_dir_all(&config_dir).unwrap();
@@ -424,22 +427,24 @@ fn a_corrupt_choice_is_no_choice_a_diagnostic_and_is_moved_aside_not_overwritten
     assert!(output.status.success());
     assert_eq!(stderr(&output), "");
     let lines = log_lines(Path::new(&log));
-    assert!(event_count(&lines) > 0, "no choice: the default, on");
+    assert_eq!(event_count(&lines), 0, "doubt counts as an opt-out");
     let problems = diagnostics(&lines);
     assert!(
         problems
             .iter()
             .any(|(kind, message)| kind == "configuration"
-                && message.contains("counts as no choice")),
+                && message.contains("is not a remembered choice")
+                && message.contains("doubt counts as an opt-out")),
         "{problems:?}"
     );
     assert_eq!(std::fs::read_to_string(&choice).unwrap(), "disabled?\n");
     let status = stdout(&user.telemetry("status", &[]));
-    assert!(status.contains("remembered choice: none\n"), "{status}");
     assert!(
-        status.contains("problem: the remembered choice"),
+        status.starts_with("telemetry: off, decided by doubt: "),
         "{status}"
     );
+    assert!(status.contains("remembered choice: none\n"), "{status}");
+    assert!(status.contains("problem: "), "{status}");
 
     let disabled = stdout(&user.telemetry("disable", &[]));
     assert!(
@@ -496,10 +501,11 @@ fn an_unwritable_configuration_directory_never_breaks_the_program() {
         "{}",
         stderr(&disable)
     );
+    // A file where the directory should be holds no choice: none is remembered.
     let status = run(&["telemetry", "status"], &vars);
     assert!(status.status.success());
     assert!(
-        stdout(&status).contains("problem: the remembered choice"),
+        stdout(&status).contains("remembered choice: none\n"),
         "{}",
         stdout(&status)
     );

@@ -23,7 +23,7 @@ use collector::{Behaviour, Collector, Request, refused_endpoint};
 use repository::{mkfifo, repository};
 use serde_json::Value;
 use socks::Socks;
-use support::{diagnostics, event_count, log_lines, run, run_in};
+use support::{SHUTDOWN_TIMEOUT, diagnostics, event_count, log_lines, run, run_in};
 
 /// A build of two images of three stages: twelve events.
 const ARGS: &[&str] = &["build", "--images", "2", "--stages", "3"];
@@ -362,6 +362,8 @@ fn a_log_file_that_blocks_never_stops_the_network() {
         &[
             ("WERF_TELEMETRY_LOG_FILE", locked.to_str().unwrap()),
             ("WERF_TELEMETRY_TRACE_URL", &collector.endpoint()),
+            // The log file never gets its lines: the deadline ends the run, a short one here.
+            (SHUTDOWN_TIMEOUT, "2000"),
         ],
     );
     assert_eq!(

@@ -104,7 +104,11 @@ pub const CONFIG_DIR: EnvVar = EnvVar {
               made the first time an event has a hashed field (when it can be neither read nor \
               stored, each run uses a secret of its own). By default `<program>/telemetry` in the \
               user's configuration folder (`$XDG_CONFIG_HOME` or `~/.config` on Linux, \
-              `~/Library/Application Support` on macOS, `%APPDATA%` on Windows).",
+              `~/Library/Application Support` on macOS, `%APPDATA%` on Windows). A relative path \
+              is refused: telemetry then keeps no file, and `enable`, `disable` and `reset` \
+              fail. As git trusts a repository, the files are trusted only when the folder and \
+              the file are the user's and no one else can write them (on unix); otherwise they \
+              are ignored and nothing is written there.",
 };
 
 /// Whether a CI system runs the command.

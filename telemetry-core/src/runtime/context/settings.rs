@@ -102,6 +102,7 @@ impl Settings {
 }
 
 /// A snapshot of the environment.
+#[derive(Clone)]
 pub(crate) struct Environment {
     /// Sorted by name, each name once: a sorted `Vec` compiles to less code in the host
     /// program than a `BTreeMap` of `OsString`s.
@@ -160,12 +161,25 @@ pub(crate) struct Config {
     pub(crate) endpoint: Option<String>,
     /// `attributes.ci` and `attributes.ciName`.
     pub(crate) ci: (bool, Option<&'static str>),
-    /// Where telemetry keeps its files, when `<PREFIX>_TELEMETRY_CONFIG_DIR` says; otherwise
-    /// the platform's, which [`config_dir::locate`](crate::runtime::decision::config_dir::locate) finds off the
-    /// host program's thread.
-    pub(crate) dir: Option<PathBuf>,
+    /// Where telemetry keeps its files: what `<PREFIX>_TELEMETRY_CONFIG_DIR` says, or the
+    /// platform's directory, which [`config_dir::locate`](crate::runtime::decision::config_dir::locate)
+    /// finds off the host program's thread.
+    pub(crate) dir: DirSetting,
     /// What was wrong with the environment, for the log file's diagnostics.
     pub(crate) warnings: Vec<String>,
+}
+
+/// What `<PREFIX>_TELEMETRY_CONFIG_DIR` says of telemetry's configuration directory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum DirSetting {
+    /// Unset or empty: the platform's directory.
+    #[default]
+    Platform,
+    /// This directory.
+    Configured(PathBuf),
+    /// A path that is not absolute, which no file of telemetry's is kept under (it would depend
+    /// on where the program runs): why, in words.
+    Refused(String),
 }
 
 /// Reads every variable of the enabled runtime.
@@ -180,15 +194,14 @@ pub(crate) fn read(settings: &Settings, env: &Environment) -> Config {
     let log_file = non_empty(&environment::LOG_FILE).map(PathBuf::from);
     let endpoint = non_empty(&environment::TRACE_URL).map(OsStr::to_string_lossy);
     let config_dir = match non_empty(&environment::CONFIG_DIR).map(Path::new) {
-        Some(dir) if dir.is_absolute() => Some(dir.to_owned()),
-        Some(_) => {
-            warnings.push(format!(
-                "{} is not an absolute path and was ignored",
-                environment::CONFIG_DIR.name_for(prefix)
-            ));
-            None
-        }
-        None => None,
+        Some(dir) if dir.is_absolute() => DirSetting::Configured(dir.to_owned()),
+        Some(dir) => DirSetting::Refused(format!(
+            "{}={} is not an absolute path, so telemetry keeps no file (no remembered choice, \
+             no installation ID, no hash key, no record of the first-run notice)",
+            environment::CONFIG_DIR.name_for(prefix),
+            dir.display()
+        )),
+        None => DirSetting::Platform,
     };
 
     let group_channel = settings.group_channel_variable.as_deref().and_then(|name| {

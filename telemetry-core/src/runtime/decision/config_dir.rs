@@ -8,48 +8,89 @@
 //! - [`replace`]: a file the user's commands rewrite whole (the remembered choice), through a
 //!   temporary file renamed over it, so that a reader sees the old file or the new one.
 //!
-//! Every file is created readable by its owner only, in a directory that is too.
+//! Every file is created readable by its owner only, in a directory that is too; and, as git
+//! does for repositories, files are trusted only when the directory and the file are this
+//! user's and no one else can write them: anything else is an error saying why, never read
+//! (another user's planted `choice` or `installation-id` decides nothing).
 
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::runtime::fs::read_small;
+use crate::runtime::context::settings::DirSetting;
+use crate::runtime::fs::{check_trusted_dir, read_private};
 
 /// The most read of any of these files.
 const MAX_BYTES: u64 = 4096;
 
-/// The telemetry configuration directory: `configured` (the
-/// [`CONFIG_DIR`](crate::environment::CONFIG_DIR) variable), else `<tool>/telemetry` in the
-/// user's configuration directory as the platform defines it (`$XDG_CONFIG_HOME` or
-/// `~/.config`, `~/Library/Application Support`, `%APPDATA%`). `None` without a home
-/// directory, or for a tool name that is not a plain file name.
+/// The telemetry configuration directory: the one `<PREFIX>_TELEMETRY_CONFIG_DIR` names, else
+/// `<tool>/telemetry` in the user's configuration directory as the platform defines it
+/// (`$XDG_CONFIG_HOME` or `~/.config`, `~/Library/Application Support`, `%APPDATA%`). An error
+/// says why there is none: a variable that is not an absolute path, no home directory, a tool
+/// name that is not a plain file name.
 ///
 /// The platform's directory may take a look-up of the user's account: call it off the host
 /// program's thread.
-pub(crate) fn locate(configured: Option<PathBuf>, tool_name: &str) -> Option<PathBuf> {
-    if configured.is_some() {
-        return configured;
+pub(crate) fn locate(setting: DirSetting, tool_name: &str) -> Result<PathBuf, String> {
+    match setting {
+        DirSetting::Configured(dir) => return Ok(dir),
+        DirSetting::Refused(why) => return Err(why),
+        DirSetting::Platform => {}
     }
     let plain = !tool_name.is_empty()
         && !matches!(tool_name, "." | "..")
         && !tool_name.contains(['/', '\\', ':']);
     if !plain {
-        return None;
+        return Err(format!(
+            "the program's name `{tool_name}` is not a plain file name, so it has no \
+             configuration directory of its own"
+        ));
     }
-    Some(dirs::config_dir()?.join(tool_name).join("telemetry"))
+    dirs::config_dir()
+        .map(|dir| dir.join(tool_name).join("telemetry"))
+        .ok_or_else(|| "no configuration directory is known (no home directory)".into())
+}
+
+/// Whether `dir` may hold telemetry's files (see the module's docs); the error says why not.
+pub(crate) fn check_trusted(dir: &Path) -> io::Result<()> {
+    check_trusted_dir(dir).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("the directory {} is not trusted: {error}", dir.display()),
+        )
+    })
 }
 
 /// The text of `dir/name`; `None` when there is no such file. A file that is not a small
-/// regular UTF-8 file is an error.
+/// regular UTF-8 file, or is not trusted, is an error.
 pub(crate) fn read(dir: &Path, name: &str) -> io::Result<Option<String>> {
-    match read_small(&dir.join(name), MAX_BYTES) {
+    check_trusted(dir)?;
+    match read_private(&dir.join(name), MAX_BYTES) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text")),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) if is_absent(&error) => Ok(None),
         Err(error) => Err(error),
     }
+}
+
+/// Whether there is anything at `dir/name` (a symlink, even a dangling one, counts).
+pub(crate) fn exists(dir: &Path, name: &str) -> io::Result<bool> {
+    check_trusted(dir)?;
+    match fs::symlink_metadata(dir.join(name)) {
+        Ok(_) => Ok(true),
+        Err(error) if is_absent(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether `error` says there is nothing at the path: nothing there, or a file where a folder
+/// of the path should be.
+fn is_absent(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
 }
 
 /// The text of `dir/name`, which is `contents` when this call creates it; when another run
@@ -73,6 +114,7 @@ pub(crate) fn create_once(dir: &Path, name: &str, contents: &str) -> io::Result<
 /// there already.
 pub(crate) fn claim(dir: &Path, name: &str) -> io::Result<bool> {
     create_private_dir(dir)?;
+    check_trusted(dir)?;
     match private_file(&dir.join(name)) {
         Ok(_) => Ok(true),
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
@@ -90,6 +132,58 @@ pub(crate) fn replace(dir: &Path, name: &str, contents: &str) -> io::Result<()> 
     renamed
 }
 
+/// Keeps what is at `dir/name` under a name of its own beside it, `name.unreadable-<random>`,
+/// and returns that path. `dir/name` stays where it is (the new name is a hard link), so that a
+/// reader never finds it missing meanwhile; what cannot be linked (a directory) is moved.
+pub(crate) fn keep_aside(dir: &Path, name: &str) -> io::Result<PathBuf> {
+    let aside = dir.join(format!("{name}.unreadable-{}", crate::random::token()));
+    match fs::hard_link(dir.join(name), &aside) {
+        Ok(()) => Ok(aside),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Err(error),
+        Err(_) => fs::rename(dir.join(name), &aside).map(|()| aside),
+    }
+}
+
+/// Whether writing to `path` would write one of telemetry's own files in `dir`, those whose
+/// name `is_own`: a path to one (however it reaches it: symlinked folders are resolved), or
+/// another name of one (a hard link). Keeps the log file from ever being one of them.
+pub(crate) fn holds(dir: &Path, path: &Path, is_own: impl Fn(&str) -> bool) -> bool {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let own_name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(&is_own);
+    if own_name
+        && let (Ok(dir), Ok(parent)) = (fs::canonicalize(dir), fs::canonicalize(parent))
+        && dir == parent
+    {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // The log file is opened without following a final symlink: its own inode counts.
+        let Ok(target) = fs::symlink_metadata(path) else {
+            return false;
+        };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return false;
+        };
+        // The folder holds a handful of files; a bound keeps a planted crowd from costing time.
+        entries.take(256).flatten().any(|entry| {
+            entry.file_name().to_str().is_some_and(&is_own)
+                && entry
+                    .metadata()
+                    .is_ok_and(|own| own.dev() == target.dev() && own.ino() == target.ino())
+        })
+    }
+    #[cfg(not(unix))]
+    false
+}
+
 /// Removes `dir/name`; `true` when there was one.
 pub(crate) fn remove(dir: &Path, name: &str) -> io::Result<bool> {
     match fs::remove_file(dir.join(name)) {
@@ -103,6 +197,7 @@ pub(crate) fn remove(dir: &Path, name: &str) -> io::Result<bool> {
 /// need be; returns its path.
 fn write_candidate(dir: &Path, name: &str, contents: &str) -> io::Result<PathBuf> {
     create_private_dir(dir)?;
+    check_trusted(dir)?;
     let candidate = dir.join(format!(".{name}.{}", crate::random::token()));
     let written = private_file(&candidate).and_then(|mut file| {
         file.write_all(contents.as_bytes())?;
@@ -141,7 +236,9 @@ mod tests {
 
     use std::path::PathBuf;
 
-    use super::{claim, create_once, locate, read, remove, replace};
+    use super::{
+        DirSetting, check_trusted, claim, create_once, exists, holds, locate, read, remove, replace,
+    };
 
     fn scratch() -> PathBuf {
         let dir =
@@ -217,14 +314,92 @@ mod tests {
     #[test]
     fn the_directory_is_the_configured_one_or_the_platforms() {
         let configured = PathBuf::from("/etc/acme");
-        assert_eq!(locate(Some(configured.clone()), "acme"), Some(configured));
-        assert_eq!(locate(None, "../acme"), None);
-        assert_eq!(locate(None, ""), None);
+        assert_eq!(
+            locate(DirSetting::Configured(configured.clone()), "acme"),
+            Ok(configured)
+        );
+        assert_eq!(
+            locate(DirSetting::Refused("relative".into()), "acme"),
+            Err("relative".into())
+        );
+        assert!(locate(DirSetting::Platform, "../acme").is_err());
+        assert!(locate(DirSetting::Platform, "").is_err());
         if let Some(platform) = dirs::config_dir() {
             assert_eq!(
-                locate(None, "acme"),
-                Some(platform.join("acme").join("telemetry"))
+                locate(DirSetting::Platform, "acme"),
+                Ok(platform.join("acme").join("telemetry"))
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_trusted_only_in_the_users_own_private_directory() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let set_mode = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        let dir = scratch();
+        std::fs::write(dir.join("id"), "x\n").unwrap();
+        set_mode(&dir, 0o755);
+        assert_eq!(read(&dir, "id").unwrap().as_deref(), Some("x\n"));
+
+        set_mode(&dir, 0o777);
+        let error = read(&dir, "id").unwrap_err().to_string();
+        assert!(
+            error.contains("is not trusted: others can write to it (mode 777)"),
+            "{error}"
+        );
+        assert!(exists(&dir, "id").is_err());
+        assert!(create_once(&dir, "other", "y").is_err());
+        assert!(claim(&dir, "marker").is_err());
+        assert!(replace(&dir, "choice", "z").is_err());
+        assert!(check_trusted(&dir).is_err());
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "nothing written"
+        );
+
+        set_mode(&dir, 0o700);
+        set_mode(&dir.join("id"), 0o666);
+        let error = read(&dir, "id").unwrap_err().to_string();
+        assert!(
+            error.contains("others can write to it (mode 666)"),
+            "{error}"
+        );
+        set_mode(&dir.join("id"), 0o600);
+        assert!(read(&dir, "id").is_ok());
+        // A directory that does not exist yet is made private, so it is trusted.
+        assert!(check_trusted(&dir.join("new")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_to_one_of_its_files_is_its_own_however_it_gets_there() {
+        let dir = scratch();
+        let other = scratch();
+        let own = |name: &str| name == "choice";
+        std::fs::write(dir.join("choice"), "enabled\n").unwrap();
+        assert!(holds(&dir, &dir.join("choice"), own));
+        assert!(
+            !holds(&dir, &dir.join("telemetry.jsonl"), own),
+            "a file of the user's"
+        );
+        std::fs::write(dir.join("telemetry.jsonl"), "").unwrap();
+        assert!(
+            !holds(&dir, &dir.join("telemetry.jsonl"), own),
+            "even once it exists"
+        );
+        std::os::unix::fs::symlink(&dir, other.join("linked")).unwrap();
+        assert!(holds(&dir, &other.join("linked").join("choice"), own));
+        std::fs::hard_link(dir.join("choice"), other.join("choice-link")).unwrap();
+        assert!(holds(&dir, &other.join("choice-link"), own));
+        assert!(!holds(&dir, &other.join("telemetry.jsonl"), own));
+        assert!(!holds(
+            &dir.join("missing"),
+            &other.join("telemetry.jsonl"),
+            own
+        ));
     }
 }

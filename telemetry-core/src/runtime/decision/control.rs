@@ -34,7 +34,8 @@ pub struct Control {
     from_environment: Status,
     endpoint: Option<String>,
     log_file: Option<PathBuf>,
-    dir: Option<PathBuf>,
+    /// The configuration directory, or why there is none.
+    dir: Result<PathBuf, String>,
     problems: Vec<String>,
 }
 
@@ -107,10 +108,12 @@ impl Control {
     /// What telemetry does now, and why.
     pub fn status(&self) -> Report {
         let mut problems = self.problems.clone();
-        let remembered = decide::remembered(self.from_environment.clone(), self.dir.as_deref());
+        problems.extend(self.dir.as_ref().err().cloned());
+        let dir = self.dir.as_deref().ok();
+        let remembered = decide::remembered(self.from_environment.clone(), dir);
         problems.extend(remembered.problem);
         let (status, choice) = (remembered.status, remembered.choice);
-        let installation_id = self.dir.as_deref().and_then(|dir| {
+        let installation_id = dir.and_then(|dir| {
             installation::read(dir).unwrap_or_else(|problem| {
                 problems.push(problem);
                 None
@@ -123,7 +126,7 @@ impl Control {
             status,
             choice: choice.map(|choice| choice == Choice::Enabled),
             installation_id,
-            config_dir: self.dir.clone(),
+            config_dir: dir.map(PathBuf::from),
             done: Vec::new(),
             problems,
             env_prefix: self.env_prefix.clone(),
@@ -151,24 +154,37 @@ impl Control {
     }
 
     /// Forgets the installation's pseudonymous identifiers: its ID and the secret that keyed
-    /// hashes are made with. New ones are made when next needed, unrelated to the old.
+    /// hashes are made with. New ones are made when next needed, unrelated to the old. Every
+    /// file is attempted, whatever happens to the others.
     ///
     /// # Errors
     ///
-    /// When no configuration directory is known, or a file cannot be removed.
+    /// When no configuration directory is known, or any of the files remains: the error names
+    /// each, and what was forgotten.
     pub fn reset(&self) -> Result<Report, ControlError> {
         let dir = self.dir()?;
         let mut done = Vec::new();
+        let mut remaining = Vec::new();
         for (file, what) in [
             (installation::FILE_NAME, "the installation ID"),
             (hash_key::FILE_NAME, "the key hashed fields are made with"),
         ] {
-            let removed = config_dir::remove(dir, file).map_err(|error| ControlError {
-                message: format!("cannot remove {} ({error})", dir.join(file).display()),
-            })?;
-            if removed {
-                done.push(format!("forgot {what}; a new one is made when needed"));
+            match config_dir::remove(dir, file) {
+                Ok(true) => done.push(format!("forgot {what}; a new one is made when needed")),
+                Ok(false) => {}
+                Err(error) => remaining.push(format!(
+                    "cannot forget {what}: {} cannot be removed ({error})",
+                    dir.join(file).display()
+                )),
             }
+        }
+        if !remaining.is_empty() {
+            let mut message = remaining.join("\n");
+            for done in &done {
+                message.push('\n');
+                message.push_str(done);
+            }
+            return Err(ControlError { message });
         }
         if done.is_empty() {
             done.push("there was nothing to forget".into());
@@ -204,13 +220,21 @@ impl Control {
         Ok(report)
     }
 
+    /// The configuration directory, when there is one that may hold telemetry's files.
     fn dir(&self) -> Result<&std::path::Path, ControlError> {
-        self.dir.as_deref().ok_or_else(|| ControlError {
+        let dir = self.dir.as_deref().map_err(|why| ControlError {
             message: format!(
-                "no configuration directory is known (no home directory); set {} to one",
+                "{why}; set {} to an absolute path; nothing was changed",
                 environment::CONFIG_DIR.name_for(&self.env_prefix)
             ),
-        })
+        })?;
+        config_dir::check_trusted(dir).map_err(|error| ControlError {
+            message: format!(
+                "{error}; telemetry keeps its files only in a directory of this user's that no \
+                 one else can write (as git trusts a repository), so nothing was changed"
+            ),
+        })?;
+        Ok(dir)
     }
 }
 
@@ -231,6 +255,11 @@ impl fmt::Display for Report {
             DecidedBy::Choice { path } => {
                 format!("the choice remembered in {}", path.display())
             }
+            DecidedBy::Doubt { path, .. } => format!(
+                "doubt: {} is not a remembered choice (see the problem below), and doubt counts \
+                 as an opt-out",
+                path.display()
+            ),
         };
         writeln!(f, "telemetry: {state}, decided by {decided}")?;
         let overridden = !self.status.enabled

@@ -41,6 +41,14 @@ pub enum DecidedBy {
         /// The file the choice is kept in.
         path: PathBuf,
     },
+    /// A doubt, which counts as an opt-out: the file that keeps the remembered choice holds
+    /// something other than a choice's record, cannot be read, or is not trusted.
+    Doubt {
+        /// The file the choice is kept in.
+        path: PathBuf,
+        /// Why it is no choice.
+        why: String,
+    },
 }
 
 impl fmt::Display for Status {
@@ -59,6 +67,12 @@ impl fmt::Display for Status {
             DecidedBy::Choice { path } => write!(
                 f,
                 "telemetry is {state}: the choice remembered in {}",
+                path.display()
+            ),
+            DecidedBy::Doubt { path, why } => write!(
+                f,
+                "telemetry is {state}: {} is not a remembered choice ({why}), and doubt counts \
+                 as an opt-out",
                 path.display()
             ),
         }
@@ -92,6 +106,12 @@ pub const PRECEDENCE: &[Rule] = &[
     Rule {
         setting: "the remembered choice is `disable`",
         effect: "off",
+    },
+    Rule {
+        setting: "the file of the remembered choice holds anything but `enable`'s or \
+                  `disable`'s record, cannot be read, or is not trusted (it or its directory is \
+                  another user's, or others can write to it)",
+        effect: "off: doubt counts as an opt-out",
     },
     Rule {
         setting: "`{PREFIX}_TELEMETRY` is `local`",
@@ -165,7 +185,7 @@ pub(crate) struct Remembered {
     pub(crate) status: Status,
     /// The remembered choice, if there is one.
     pub(crate) choice: Option<Choice>,
-    /// Why the file that keeps it is no choice, when it is not.
+    /// Why the file that keeps it is no choice (a doubt), when it is not.
     pub(crate) problem: Option<String>,
 }
 
@@ -181,36 +201,48 @@ pub(crate) fn remembered(status: Status, dir: Option<&Path>) -> Remembered {
             problem: None,
         };
     };
-    let (choice, problem) = match choice::read(dir) {
-        Ok(choice) => (choice, None),
-        Err(problem) => (None, Some(problem)),
-    };
+    let path = dir.join(choice::FILE_NAME);
+    let read = choice::read(dir);
+    let problem = read.as_ref().err().map(|why| {
+        format!(
+            "{} is not a remembered choice ({why}): doubt counts as an opt-out, so telemetry is \
+             off until `enable` or `disable` replaces it",
+            path.display()
+        )
+    });
     Remembered {
-        status: with_choice(status, choice, dir.join(choice::FILE_NAME)),
-        choice,
+        choice: read.clone().ok().flatten(),
+        status: with_choice(status, read, path),
         problem,
     }
 }
 
 /// `status` (from [`from_environment`]) with the remembered choice, kept at `path`, applied: a
-/// remembered `disable` is an opt-out and wins over any way of turning telemetry on; a
-/// remembered `enable` decides only when nothing else did.
-pub(crate) fn with_choice(status: Status, choice: Option<Choice>, path: PathBuf) -> Status {
+/// remembered `disable`, and a doubt (`Err`, why the file is no choice), are opt-outs and win
+/// over any way of turning telemetry on; a remembered `enable` decides only when nothing else
+/// did.
+pub(crate) fn with_choice(
+    status: Status,
+    choice: Result<Option<Choice>, String>,
+    path: PathBuf,
+) -> Status {
     if !status.enabled {
         return status;
     }
+    let off = |decided_by| Status {
+        enabled: false,
+        dry_run: false,
+        decided_by,
+    };
     match choice {
-        Some(Choice::Disabled) => Status {
-            enabled: false,
-            dry_run: false,
-            decided_by: DecidedBy::Choice { path },
-        },
-        Some(Choice::Enabled) if status.decided_by == DecidedBy::Default => Status {
+        Ok(Some(Choice::Disabled)) => off(DecidedBy::Choice { path }),
+        Err(why) => off(DecidedBy::Doubt { path, why }),
+        Ok(Some(Choice::Enabled)) if status.decided_by == DecidedBy::Default => Status {
             enabled: true,
             dry_run: false,
             decided_by: DecidedBy::Choice { path },
         },
-        _ => status,
+        Ok(_) => status,
     }
 }
 

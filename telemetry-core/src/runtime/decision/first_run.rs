@@ -4,8 +4,10 @@
 //!
 //! It is due only when telemetry is on, no CI system runs the command, standard error is a
 //! terminal (someone is there to read it), the user has not remembered `enable` (they know
-//! already), and no run has shown this version. The run that shows it sends nothing: what is
-//! collected is read before anything is sent.
+//! already), and no run has shown this version. A run it is due in sends nothing, whatever
+//! other runs do: the user has not read it yet. It counts as shown only once it has been handed
+//! to the host program to print ([`mark_shown`]), never when a run starts: a run interrupted
+//! before then leaves it due, and two first runs at once both show it.
 
 use std::path::Path;
 
@@ -14,7 +16,15 @@ use crate::runtime::context::notice::Notice;
 
 /// The marker file of `notice`'s version in the configuration directory.
 fn marker(notice: &Notice) -> String {
-    format!("notice-shown-v{}", notice.version)
+    marker_of(notice.version)
+}
+
+/// How the name of every marker file begins.
+pub(crate) const MARKER_PREFIX: &str = "notice-shown-v";
+
+/// The marker file of a notice's `version`.
+fn marker_of(version: u32) -> String {
+    format!("{MARKER_PREFIX}{version}")
 }
 
 /// What decides whether the notice is due, besides the marker.
@@ -28,10 +38,10 @@ pub(crate) struct Circumstances {
     pub(crate) enabled_by_choice: bool,
 }
 
-/// Whether `notice` is shown by this run, given that telemetry is on: when it is due and this
-/// run is the first to claim its version under `dir`. When the claim cannot be recorded (no
-/// directory, or one that cannot be written), it is shown, with why it will show again.
-pub(crate) fn claim(
+/// Whether `notice` is due in this run, given that telemetry is on: when the circumstances
+/// call for it and no run has shown its version under `dir`. When that cannot be known (no
+/// directory, or one that cannot be read), it is due, with why it will be due again.
+pub(crate) fn due(
     notice: &Notice,
     circumstances: Circumstances,
     dir: Option<&Path>,
@@ -50,23 +60,37 @@ pub(crate) fn claim(
             ),
         );
     };
-    match config_dir::claim(dir, &marker(notice)) {
-        Ok(first) => (first, None),
+    match config_dir::exists(dir, &marker(notice)) {
+        Ok(shown) => (!shown, None),
         Err(error) => (
             true,
             Some(format!(
-                "the first-run notice cannot be recorded in {} ({error}), so it shows on every run",
+                "whether the first-run notice was shown cannot be read in {} ({error}), so it \
+                 shows",
                 dir.display()
             )),
         ),
     }
 }
 
+/// Records under `dir` that `notice` was shown: called when the host program is handed its
+/// text. An error says why it will show again.
+pub(crate) fn mark_shown(notice_version: u32, dir: &Path) -> Result<(), String> {
+    config_dir::claim(dir, &marker_of(notice_version))
+        .map(drop)
+        .map_err(|error| {
+            format!(
+                "the first-run notice cannot be recorded in {} ({error}), so it shows again",
+                dir.display()
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::{Circumstances, claim};
+    use super::{Circumstances, due, mark_shown};
     use crate::runtime::context::notice::Notice;
 
     const AT_A_TERMINAL: Circumstances = Circumstances {
@@ -103,17 +127,22 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                claim(&first, circumstances, Some(&dir)),
+                due(&first, circumstances, Some(&dir)),
                 (false, None),
                 "{what}"
             );
         }
-        assert_eq!(claim(&first, AT_A_TERMINAL, Some(&dir)), (true, None));
-        assert_eq!(claim(&first, AT_A_TERMINAL, Some(&dir)), (false, None));
+        // Due until it is marked shown, however many runs find it due.
+        assert_eq!(due(&first, AT_A_TERMINAL, Some(&dir)), (true, None));
+        assert_eq!(due(&first, AT_A_TERMINAL, Some(&dir)), (true, None));
+        mark_shown(1, &dir).unwrap();
+        mark_shown(1, &dir).unwrap();
+        assert_eq!(due(&first, AT_A_TERMINAL, Some(&dir)), (false, None));
         let second = Notice::new(2, "x");
-        assert_eq!(claim(&second, AT_A_TERMINAL, Some(&dir)), (true, None));
-        assert_eq!(claim(&second, AT_A_TERMINAL, Some(&dir)), (false, None));
-        let (shown, why) = claim(&first, AT_A_TERMINAL, None);
+        assert_eq!(due(&second, AT_A_TERMINAL, Some(&dir)), (true, None));
+        mark_shown(2, &dir).unwrap();
+        assert_eq!(due(&second, AT_A_TERMINAL, Some(&dir)), (false, None));
+        let (shown, why) = due(&first, AT_A_TERMINAL, None);
         assert!(shown && why.unwrap().contains("every run"));
     }
 }

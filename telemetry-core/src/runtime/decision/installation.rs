@@ -38,7 +38,7 @@ pub(crate) fn get_or_create(dir: &Path) -> Result<String, String> {
         Ok(text) => checked(dir, &text),
         Err(error) => Err(format!(
             "the installation ID cannot be stored in {} ({error}), so none is sent",
-            dir.display()
+            dir.join(FILE_NAME).display()
         )),
     }
 }

@@ -11,3 +11,20 @@ pub mod decide;
 pub(crate) mod first_run;
 pub(crate) mod hash_key;
 pub(crate) mod installation;
+
+/// Whether a file named `name` in the configuration directory is, or may become, one of
+/// telemetry's own: the choice and what is kept aside of it, the identifiers, the first-run
+/// notice's markers, and the hidden files each is written through.
+pub(crate) fn is_own_file_name(name: &str) -> bool {
+    [
+        choice::FILE_NAME,
+        installation::FILE_NAME,
+        hash_key::FILE_NAME,
+    ]
+    .contains(&name)
+        || name.starts_with(first_run::MARKER_PREFIX)
+        || name
+            .strip_prefix(choice::FILE_NAME)
+            .is_some_and(|rest| rest.starts_with('.'))
+        || name.starts_with('.')
+}

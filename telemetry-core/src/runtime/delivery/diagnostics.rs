@@ -28,8 +28,11 @@ pub struct Kind {
 pub const KINDS: &[Kind] = &[
     Kind {
         name: kind::CONFIGURATION,
-        meaning: "The environment or the settings asked for something that cannot be done: a \
-                  malformed variable, an unusable endpoint or proxy, a log file made private.",
+        meaning: "The environment, the settings or telemetry's files asked for something that \
+                  cannot be done, or doubt turned telemetry off: a malformed variable, an \
+                  unusable endpoint or proxy, a log file made private or refused, a \
+                  configuration directory or remembered choice that is not trusted, a project \
+                  not identified in time.",
     },
     Kind {
         name: kind::DELIVERY,

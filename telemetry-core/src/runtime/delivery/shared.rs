@@ -3,6 +3,7 @@
 //! read ([`Shared`]).
 
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,13 +21,24 @@ pub(crate) struct Shared {
     pub(crate) deadline: Mutex<Option<Instant>>,
     /// Set by the background thread after a remembered `disable`: events are ignored.
     pub(crate) silenced: AtomicBool,
-    /// The first-run notice, when this run shows it.
-    pub(crate) notice: Mutex<Option<String>>,
+    /// The first-run notice, when it is due in this run: set by the background thread before it
+    /// decides, taken by the host program.
+    pub(crate) notice: Mutex<Option<DueNotice>>,
     /// Whether telemetry is on and what decided, the remembered choice applied: set by the
     /// background thread once it has read the choice.
     decided: OnceLock<Status>,
     /// Whether `decided` is set, for those waiting for it.
     decided_signal: (Mutex<bool>, Condvar),
+}
+
+/// The first-run notice, due in this run.
+#[derive(Debug)]
+pub(crate) struct DueNotice {
+    /// What it says.
+    pub(crate) text: String,
+    /// Its version, and where to record that it was shown once the host program has its text
+    /// (`None` once recorded, or when there is nowhere to).
+    pub(crate) record: Option<(u32, PathBuf)>,
 }
 
 impl Shared {

@@ -12,17 +12,17 @@ use super::diagnostics::{self, Diagnostics, kind};
 use super::log_file::LogWriter;
 use super::otlp::{OtlpConfig, OtlpSink};
 use super::proxy;
-use super::queue::{Receiver, RecvTimeoutError, Sender};
-use super::shared::{Message, Pending, Shared};
+use super::queue::{self, Receiver, RecvTimeoutError, Sender};
+use super::shared::{DueNotice, Message, Pending, Shared};
 use super::sink::{EncodedEvent, Sink, SinkError};
 use crate::model::context::Context;
 use crate::model::encode::EnvelopeEncoder;
 use crate::runtime::clock::{deadline_after, now_ms};
 use crate::runtime::context::notice::Notice;
 use crate::runtime::context::project_id;
-use crate::runtime::context::settings::{self, Environment, Settings};
+use crate::runtime::context::settings::{self, DirSetting, Environment, Settings};
 use crate::runtime::decision::decide::{self, DecidedBy, Status};
-use crate::runtime::decision::{config_dir, first_run, hash_key, installation};
+use crate::runtime::decision::{self, config_dir, first_run, hash_key, installation};
 
 /// How long the background thread waits for more events before a batching sink sends.
 const IDLE: Duration = Duration::from_millis(5);
@@ -32,6 +32,13 @@ const LOG_ROOM: usize = 256;
 
 /// How long one OTLP request may take while the program runs (werf gives each export 1.3 s).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The longest the background thread waits for the project's detection before it delivers
+/// events without a `projectID`; once shutdown has begun, it waits at most half the time left.
+const PROJECT_SHARE: Duration = Duration::from_secs(1);
+
+/// How often the background thread looks for a shutdown while it waits for the project.
+const PROJECT_POLL: Duration = Duration::from_millis(5);
 
 /// The budget when every handle is gone without a shutdown (not expected: dropping the handle
 /// shuts down first).
@@ -84,8 +91,8 @@ pub(crate) struct Worker {
     pending: bool,
     buffer: Vec<u8>,
     done: Sender<()>,
-    /// The telemetry configuration directory, when a variable names it.
-    config_dir: Option<PathBuf>,
+    /// What the environment says of the telemetry configuration directory.
+    config_dir: DirSetting,
     status: Status,
     stderr_is_terminal: bool,
     notice: Option<Notice>,
@@ -129,7 +136,7 @@ impl Worker {
             pending: false,
             buffer: Vec::with_capacity(1024),
             done,
-            config_dir: config.dir.take(),
+            config_dir: std::mem::take(&mut config.dir),
             key_notes: Arc::default(),
             status,
             stderr_is_terminal,
@@ -140,32 +147,37 @@ impl Worker {
     }
 
     pub(crate) fn run(mut self) {
-        let dir = config_dir::locate(self.config_dir.take(), &self.tool_name);
-        // The remembered choice comes first: after a remembered `disable`, nothing else is
-        // read, written or sent. `Control::status` decides with the same function.
+        let setting = std::mem::take(&mut self.config_dir);
+        let dir = config_dir::locate(setting, &self.tool_name)
+            .map_err(|problem| self.warnings.push(problem))
+            .ok();
+        // The remembered choice comes first: after a remembered `disable`, or a doubt, nothing
+        // else is read, written or sent. `Control::status` decides with the same function.
         let remembered = decide::remembered(self.status.clone(), dir.as_deref());
         self.status = remembered.status;
-        let choice_problem = remembered.problem;
-        self.shared.decide(self.status.clone());
         if !self.status.enabled {
+            self.shared.decide(self.status.clone());
+            // Doubt is an opt-out the user did not ask for in so many words: their log file, if
+            // they keep one, says why nothing was written.
+            if let (DecidedBy::Doubt { .. }, Some(problem)) =
+                (&self.status.decided_by, &remembered.problem)
+            {
+                self.open_log(dir.as_deref());
+                self.diagnostic(kind::CONFIGURATION, problem);
+            }
             return self.discard();
         }
-        if let Some(path) = self.log_path.take() {
-            self.log = LogWriter::spawn(
-                path,
-                // Room for every queued event, and for the diagnostics about them.
-                self.capacity.saturating_add(LOG_ROOM),
-                self.context.execution_id.clone(),
-                Arc::clone(&self.shared),
-            );
-        }
+        let enabled_by_choice = matches!(self.status.decided_by, DecidedBy::Choice { .. });
+        // Decided before anything slow: `Telemetry::status` and `Telemetry::notice` wait for it.
+        let (notice_due, notice_problem) = self.notice_due(dir.as_deref(), enabled_by_choice);
+        self.shared.decide(self.status.clone());
+        let project = self.start_project_detection();
+        self.open_log(dir.as_deref());
         let warnings = std::mem::take(&mut self.warnings);
-        for warning in warnings.iter().chain(&choice_problem) {
+        for warning in warnings.iter().chain(&notice_problem) {
             self.diagnostic(kind::CONFIGURATION, warning);
         }
-        self.detect_project();
-        let enabled_by_choice = matches!(self.status.decided_by, DecidedBy::Choice { .. });
-        let notice_shown = self.settle_identity_and_notice(dir.as_deref(), enabled_by_choice);
+        self.settle_identity(dir.as_deref());
         let notes = Arc::clone(&self.key_notes);
         // Read or made when an event first has something to hash: a program whose events hash
         // nothing never touches the configuration directory.
@@ -179,10 +191,11 @@ impl Worker {
             }
             key
         });
+        self.await_project(project);
         let encoder = EnvelopeEncoder::new(&self.context);
-        if self.status.dry_run || notice_shown {
-            // Nothing leaves the machine: a dry run is for seeing what would be sent, and the
-            // run that shows the notice sends nothing before the user has read it.
+        if self.status.dry_run || notice_due {
+            // Nothing leaves the machine: a dry run is for seeing what would be sent, and a run
+            // the notice is due in sends nothing before the user has read it.
             self.sinks.clear();
         } else {
             self.start_transport();
@@ -207,17 +220,78 @@ impl Worker {
         }
     }
 
-    /// The `projectID`, from the project's directory (the current one, unless the settings name
-    /// one): file-system work, done here so that it never delays the host program.
-    fn detect_project(&mut self) {
+    /// Starts the log file's thread, unless the file would be one of telemetry's own (the
+    /// remembered choice, say): events appended to it would change what the user decided.
+    fn open_log(&mut self, dir: Option<&Path>) {
+        let Some(path) = self.log_path.take() else {
+            return;
+        };
+        if dir.is_some_and(|dir| config_dir::holds(dir, &path, decision::is_own_file_name)) {
+            return;
+        }
+        self.log = LogWriter::spawn(
+            path,
+            // Room for every queued event, and for the diagnostics about them.
+            self.capacity.saturating_add(LOG_ROOM),
+            self.context.execution_id.clone(),
+            Arc::clone(&self.shared),
+        );
+    }
+
+    /// Detects the `projectID` on a thread of its own, from the project's directory (the
+    /// current one, unless the settings name one): it reads git's files, which may be slow
+    /// (a configuration that includes megabytes), and must never cost the run its events.
+    fn start_project_detection(&mut self) -> Option<Receiver<String>> {
         let dir = self
             .project_dir
             .take()
-            .or_else(|| std::env::current_dir().ok());
-        if let Some(dir) = dir {
-            let env = &self.env;
-            self.context.project_id =
-                project_id::detect_in(&dir, &|name| env.raw(name).map(OsStr::to_owned));
+            .or_else(|| std::env::current_dir().ok())?;
+        let env = self.env.clone();
+        let (found, detection) = queue::bounded(1);
+        let spawned = std::thread::Builder::new()
+            .name(format!("{}-telemetry-project", self.tool_name))
+            .spawn(move || {
+                let id = project_id::detect_in(&dir, &|name| env.raw(name).map(OsStr::to_owned));
+                let _ = found.try_send(id);
+            });
+        spawned.ok().map(|_detached| detection)
+    }
+
+    /// The `projectID` once its detection is done, waiting for it at most [`PROJECT_SHARE`],
+    /// and, once shutdown has begun, at most half the time left before the deadline; when it
+    /// is not done by then, events go without it.
+    fn await_project(&mut self, detection: Option<Receiver<String>>) {
+        let Some(detection) = detection else {
+            return;
+        };
+        let started = Instant::now();
+        let mut give_up = deadline_after(PROJECT_SHARE);
+        let mut shutdown_seen = false;
+        loop {
+            let now = Instant::now();
+            if !shutdown_seen && let Some(deadline) = self.shared.deadline() {
+                shutdown_seen = true;
+                let half = deadline.saturating_duration_since(now).checked_div(2);
+                give_up = give_up.min(deadline_after(half.unwrap_or_default()));
+            }
+            if now >= give_up {
+                let waited = now.saturating_duration_since(started).as_millis();
+                return self.diagnostic(
+                    kind::CONFIGURATION,
+                    &format!(
+                        "the project was not identified in time (given up after {waited} ms), \
+                         so events are sent without a projectID"
+                    ),
+                );
+            }
+            match detection.recv_timeout(give_up.saturating_duration_since(now).min(PROJECT_POLL)) {
+                Ok(id) => {
+                    self.context.project_id = id;
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
         }
     }
 
@@ -226,43 +300,58 @@ impl Worker {
     fn discard(self) {
         self.shared.silenced.store(true, Ordering::Relaxed);
         while self.shared.deadline().is_none() && self.inbox.recv().is_ok() {}
+        if let Some(log) = &self.log {
+            log.flush(
+                self.shared
+                    .deadline()
+                    .unwrap_or_else(|| deadline_after(ORPHANED_BUDGET)),
+            );
+        }
         let _ = self.done.try_send(());
     }
 
-    /// Makes `userID` the installation's ID when the program asks for it, and decides whether
-    /// this run shows the first-run notice (handing its text to the host program); returns
-    /// whether it does.
-    fn settle_identity_and_notice(&mut self, dir: Option<&Path>, enabled_by_choice: bool) -> bool {
-        if self.installation_id {
-            let id = dir.map_or_else(
-                || Err("no configuration directory is known, so no installation ID is sent".into()),
-                installation::get_or_create,
-            );
-            match id {
-                Ok(id) => self.context.user_id = id,
-                Err(problem) => self.diagnostic(kind::CONFIGURATION, &problem),
-            }
+    /// Makes `userID` the installation's ID when the program asks for it.
+    fn settle_identity(&mut self, dir: Option<&Path>) {
+        if !self.installation_id {
+            return;
         }
+        let id = dir.map_or_else(
+            || Err("no configuration directory is known, so no installation ID is sent".into()),
+            installation::get_or_create,
+        );
+        match id {
+            Ok(id) => self.context.user_id = id,
+            Err(problem) => self.diagnostic(kind::CONFIGURATION, &problem),
+        }
+    }
+
+    /// Whether the first-run notice is due in this run; when it is, its text waits for the host
+    /// program, which records it as shown when it takes it. Also why it may show again.
+    fn notice_due(
+        &mut self,
+        dir: Option<&Path>,
+        enabled_by_choice: bool,
+    ) -> (bool, Option<String>) {
         let Some(notice) = self.notice.take() else {
-            return false;
+            return (false, None);
         };
         let circumstances = first_run::Circumstances {
             ci: self.context.attributes.ci,
             stderr_is_terminal: self.stderr_is_terminal,
             enabled_by_choice,
         };
-        let (shown, problem) = first_run::claim(&notice, circumstances, dir);
-        if let Some(problem) = problem {
-            self.diagnostic(kind::CONFIGURATION, &problem);
-        }
-        if shown {
+        let (due, problem) = first_run::due(&notice, circumstances, dir);
+        if due {
             *self
                 .shared
                 .notice
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(notice.text(&self.env_prefix));
+                .unwrap_or_else(PoisonError::into_inner) = Some(DueNotice {
+                text: notice.text(&self.env_prefix),
+                record: dir.map(|dir| (notice.version, dir.to_owned())),
+            });
         }
-        shown
+        (due, problem)
     }
 
     /// The OTLP transport, its proxy decided from the environment the runtime started with.

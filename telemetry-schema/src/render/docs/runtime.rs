@@ -89,37 +89,20 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
          `{do_not_track}`: {do_not_track_purpose}\n\n\
          The user's choice can also be remembered, `enable` or `disable`, in the file `choice` \
          of the telemetry configuration directory (`{config_dir}`, or the platform's; see \
-         below); the program's `telemetry` subcommand, when it has one, sets it. A file that \
-         cannot be read or understood counts as no choice (a `configuration` diagnostic says \
-         so) and is never overwritten. Any opt-out wins, wherever it is said; the first of \
-         these settings that applies decides:\n\n\
+         below); the program's `telemetry` subcommand, when it has one, sets it. `enable` \
+         writes `enabled` and `disable` writes `disabled`, each with a newline: these two \
+         records, whitespace around them aside, are the only choices. Anything else in the \
+         file (another word, another case, a byte-order mark), a file that cannot be read, and \
+         one that is not trusted (it or the directory is another user's, or others can write \
+         to it) is a doubt, and doubt counts as an opt-out: telemetry is off, a \
+         `configuration` diagnostic says why, and the next `enable` or `disable` keeps the \
+         file aside rather than write through it. Any opt-out wins, wherever it is said; the \
+         first of these settings that applies decides:\n\n\
          | Setting | Telemetry |\n\
          |---|---|\n\
          {precedence}\n\n\
-         A remembered `disable` is read by the background thread before anything else: then \
-         nothing else is read, written or sent.\n\n\
-         ## Seeing what would be sent\n\n\
-         `{telemetry}=local` is a dry run: every event is written to the log file, exactly as it \
-         would be sent, and nothing leaves the machine, not even a connection attempt.\n\n\
-         ```sh\n{telemetry}=local {log_file}=telemetry.jsonl {name} ...\n```\n\n\
-         ## The first-run notice\n\n\
-         A program may show a notice of what it collects, how to see it and how to turn it \
-         off. It is shown once per user, and once more when the program's notice changes; \
-         never when any opt-out is set, never when a CI system runs the command, never when \
-         standard error is not a terminal, and not after a remembered `enable`. The run that \
-         shows it sends nothing. That it was shown is recorded in the configuration \
-         directory.\n\n\
-         ## The installation ID\n\n\
-         When the program asks for it, `userID` is the installation's pseudonymous ID: a \
-         random UUID made on first use and kept in `installation-id` in the configuration \
-         directory. It says nothing about the user, but ties together every event of one \
-         installation. Resetting (`telemetry reset`, when the program has the subcommand) \
-         forgets it and the key hashed fields are made with; new ones, unrelated to the old, \
-         are made when next needed. Otherwise `userID` is empty, unless the program sets \
-         it.\n\n\
-         ## Environment variables\n\n\
-         | Variable | Purpose |\n\
-         |---|---|\n",
+         A remembered `disable`, or a doubt, is read by the background thread before anything \
+         else: then nothing else is read, written or sent.\n\n",
         log_purpose = environment::LOG_FILE.purpose_for(prefix),
         name = config.tool_name(),
         telemetry_purpose = environment::TELEMETRY.purpose_for(prefix),
@@ -142,6 +125,7 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
             .collect::<Vec<_>>()
             .join("\n"),
     );
+    notice_and_identity(out, config);
     // The program's own variables first, then `CI`, which every tool reads.
     let (ambient, own): (Vec<&EnvVar>, Vec<&EnvVar>) = environment::ALL
         .iter()
@@ -169,6 +153,42 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
         };
         let _ = writeln!(out, "| `{}` | {condition} |", system.name);
     }
+}
+
+/// The dry run, the first-run notice and the installation ID, and the head of the table of
+/// variables.
+fn notice_and_identity(out: &mut String, config: &Config) {
+    let prefix = config.env_prefix();
+    let _ = write!(
+        out,
+        "## Seeing what would be sent\n\n\
+         `{telemetry}=local` is a dry run: every event is written to the log file, exactly as it \
+         would be sent, and nothing leaves the machine, not even a connection attempt.\n\n\
+         ```sh\n{telemetry}=local {log_file}=telemetry.jsonl {name} ...\n```\n\n\
+         ## The first-run notice\n\n\
+         A program may show a notice of what it collects, how to see it and how to turn it \
+         off. It is shown once per user, and once more when the program's notice changes; \
+         never when any opt-out is set, never when a CI system runs the command, never when \
+         standard error is not a terminal, and not after a remembered `enable`. A run that \
+         starts with it due sends nothing, whatever other runs do. It counts as shown, recorded \
+         in the configuration directory, only once the program has taken its text to print \
+         it: a run interrupted before then leaves it due, and two first runs at once both show \
+         it.\n\n\
+         ## The installation ID\n\n\
+         When the program asks for it, `userID` is the installation's pseudonymous ID: a \
+         random UUID made on first use and kept in `installation-id` in the configuration \
+         directory. It says nothing about the user, but ties together every event of one \
+         installation. Resetting (`telemetry reset`, when the program has the subcommand) \
+         forgets it and the key hashed fields are made with, attempting each and failing, \
+         with each named, when any remains; new ones, unrelated to the old, are made when \
+         next needed. Otherwise `userID` is empty, unless the program sets it.\n\n\
+         ## Environment variables\n\n\
+         | Variable | Purpose |\n\
+         |---|---|\n",
+        telemetry = environment::TELEMETRY.name_for(prefix),
+        log_file = environment::LOG_FILE.name_for(prefix),
+        name = config.tool_name(),
+    );
 }
 
 fn env_row(out: &mut String, var: &EnvVar, prefix: &str) {

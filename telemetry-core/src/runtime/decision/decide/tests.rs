@@ -95,7 +95,7 @@ fn the_opt_out_matrix() {
 type Row = (
     bool,
     &'static [(&'static str, &'static str)],
-    Option<Choice>,
+    Option<Result<Choice, &'static str>>,
     Status,
 );
 
@@ -122,8 +122,21 @@ fn the_precedence_table_holds_row_by_row() {
         (
             true,
             &[],
-            Some(Choice::Disabled),
+            Some(Ok(Choice::Disabled)),
             status(false, false, choice.clone()),
+        ),
+        (
+            true,
+            &[],
+            Some(Err("garbled")),
+            status(
+                false,
+                false,
+                DecidedBy::Doubt {
+                    path: path.clone(),
+                    why: "garbled".into(),
+                },
+            ),
         ),
         (
             true,
@@ -140,7 +153,7 @@ fn the_precedence_table_holds_row_by_row() {
         (
             true,
             &[],
-            Some(Choice::Enabled),
+            Some(Ok(Choice::Enabled)),
             status(true, false, choice.clone()),
         ),
         (true, &[], None, status(true, false, DecidedBy::Default)),
@@ -157,11 +170,12 @@ fn the_precedence_table_holds_row_by_row() {
             }
             let mut settings = settings();
             settings.enabled = *enabled;
-            let decided = with_choice(
-                from_environment(&settings, &env(&all)),
-                remembered.or(*lower_choice),
-                path.clone(),
-            );
+            let read = match remembered.or(*lower_choice) {
+                None => Ok(None),
+                Some(Ok(choice)) => Ok(Some(choice)),
+                Some(Err(why)) => Err(why.to_owned()),
+            };
+            let decided = with_choice(from_environment(&settings, &env(&all)), read, path.clone());
             assert_eq!(&decided, expected, "{vars:?} {remembered:?} over {all:?}");
         }
     }
@@ -181,12 +195,22 @@ fn statuses_say_what_decided() {
     );
     let remembered = with_choice(
         status_of(&[]),
-        Some(Choice::Disabled),
+        Ok(Some(Choice::Disabled)),
         PathBuf::from("/c/choice"),
     );
     assert_eq!(
         remembered.to_string(),
         "telemetry is off: the choice remembered in /c/choice"
+    );
+    let doubt = with_choice(
+        status_of(&[("WERF_TELEMETRY", "1")]),
+        Err("it says neither `enabled` nor `disabled`".into()),
+        PathBuf::from("/c/choice"),
+    );
+    assert_eq!(
+        doubt.to_string(),
+        "telemetry is off: /c/choice is not a remembered choice (it says neither `enabled` nor \
+         `disabled`), and doubt counts as an opt-out"
     );
 }
 
