@@ -17,9 +17,12 @@
 //! the user's remembered choice; the first interactive run prints the first-run notice to
 //! standard error, and sends nothing (`DEMO_NOTICE_VERSION=2` plays a release whose notice
 //! changed). `userID` is the installation's pseudonymous ID, which `demo telemetry reset`
-//! forgets. `--no-telemetry` is the program's own switch.
+//! forgets. `--no-telemetry` is the program's own switch. Output to a closed pipe
+//! (`demo telemetry status | head -1`) is dropped quietly, as command-line tools do.
 
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
@@ -108,6 +111,30 @@ enum Action {
     Reset,
 }
 
+/// Whether standard output was found closed: nothing more is written to it.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `text` to standard output. When the reader is gone (`| head -1`), the rest is dropped,
+/// quietly: `println!` would panic with "failed printing to stdout".
+fn say(text: std::fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_fmt(text)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Writes `text` to standard error, never panicking when it is closed.
+fn complain(text: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
 fn elapsed_ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis())
         .unwrap_or(u64::MAX)
@@ -150,7 +177,7 @@ fn build(telemetry: &Telemetry, build: &Build) -> Result<(), String> {
             rebuilt: true,
             config_type: Some(ConfigType::Stapel),
         });
-        println!("Built {image} ({stages} stages)");
+        say(format_args!("Built {image} ({stages} stages)\n"));
     }
     let fail = build.fail > 0;
     telemetry.emit(BuildFinished {
@@ -211,11 +238,11 @@ fn telemetry_command(action: Option<Action>) -> ExitCode {
     };
     match report {
         Ok(report) => {
-            print!("{report}");
+            say(format_args!("{report}"));
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            complain(format_args!("error: {error}\n"));
             ExitCode::FAILURE
         }
     }
@@ -249,13 +276,16 @@ fn main() -> ExitCode {
                 .repo
                 .last()
                 .map_or("the local registry", String::as_str);
-            println!("Deployed {} image(s) from {repo}", build_args.images());
+            say(format_args!(
+                "Deployed {} image(s) from {repo}\n",
+                build_args.images()
+            ));
         }
     });
     let exit_code = match &result {
         Ok(()) => 0,
         Err(error) => {
-            eprintln!("Error: {error}");
+            complain(format_args!("Error: {error}\n"));
             1
         }
     };
@@ -265,7 +295,7 @@ fn main() -> ExitCode {
     });
     telemetry.shutdown();
     if let Some(notice) = telemetry.notice() {
-        eprintln!("\n{notice}");
+        complain(format_args!("\n{notice}\n"));
     }
     ExitCode::from(u8::try_from(exit_code).unwrap_or(1))
 }

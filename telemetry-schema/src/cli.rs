@@ -92,15 +92,7 @@ pub fn run(
             for problem in &report.problems {
                 let _ = writeln!(err, "{problem}");
             }
-            let hint = match mode {
-                Mode::Check => "run `cargo xtask schema` to update them",
-                Mode::Write => "nothing was written",
-            };
-            let _ = writeln!(
-                err,
-                "{} generated file(s) are not up to date; {hint}",
-                report.problems.len()
-            );
+            let _ = writeln!(err, "{}", report.summary(mode));
             FAILED
         }
         Err(error) => {

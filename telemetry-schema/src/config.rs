@@ -128,7 +128,7 @@ impl Config {
     /// and the rule, while any event the code defines has one.
     ///
     /// ```
-    /// use telemetry_core::classify::DataClass;
+    /// use telemetry_schema::DataClass;
     ///
     /// let config = telemetry_schema::Config::new("acme", "ACME")
     ///     .forbid(DataClass::PublicPersonal)

@@ -46,3 +46,6 @@ pub use policy::{Rule, Violation};
 pub use publish::compat;
 pub use render::{catalogue, clickhouse, docs, log_line, stream};
 pub use run::workspace_root;
+/// The vocabulary of [`Config::forbid`] and of every field's classification, re-exported so that
+/// an xtask needs no other crate to state its policy.
+pub use telemetry_core::classify::{DataClass, Purpose};

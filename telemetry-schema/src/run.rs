@@ -135,11 +135,7 @@ impl Config {
             Ok(report) => {
                 let problems: Vec<String> =
                     report.problems.iter().map(ToString::to_string).collect();
-                panic!(
-                    "{}\n{} generated file(s) are not up to date; run `cargo xtask schema` to update them",
-                    problems.join("\n"),
-                    problems.len()
-                );
+                panic!("{}\n{}", problems.join("\n"), report.summary(Mode::Check));
             }
             Err(error) => panic!("cargo xtask schema would fail: {error}"),
         }

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 #[path = "log_schema.rs"]
 mod log_schema;
+#[cfg(unix)]
+#[path = "pty.rs"]
+mod pty;
 use log_schema::log_line_validator;
 
 /// How long a run of the demo may take before the test calls it hung: far beyond anything the
@@ -98,40 +101,15 @@ impl AtTerminal {
     /// Starts the demo with exactly `vars` as its environment and a pseudo-terminal as its
     /// standard error.
     pub(crate) fn start(args: &[&str], vars: &[(&str, &str)]) -> Self {
-        use std::io::Read as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
-
-        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
-            .expect("a pseudo-terminal");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let name = ptsname(&master, Vec::new()).expect("the terminal's name");
-        let terminal = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(i32::try_from(rustix::fs::OFlags::NOCTTY.bits()).unwrap())
-            .open(name.to_str().expect("a UTF-8 name"))
-            .expect("the terminal opens");
+        let pty = pty::Pty::open();
         let (mut command, config_dir) = command(None, args, vars);
-        command.stdout(Stdio::piped()).stderr(Stdio::from(terminal));
+        command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(pty.terminal()));
         let child = command.spawn().expect("the demo runs");
-        // The child holds the terminal now: when it exits, reading the master side ends.
+        // The child holds the terminal now: when it exits, reading the other side ends.
         drop(command);
-        let reader = std::thread::spawn(move || {
-            let mut master = std::fs::File::from(master);
-            let mut written = Vec::new();
-            let mut buffer = [0; 4096];
-            // Linux ends with EIO once no process holds the terminal.
-            while let Ok(read) = master.read(&mut buffer) {
-                if read == 0 {
-                    break;
-                }
-                written.extend_from_slice(&buffer[..read]);
-            }
-            written
-        });
+        let reader = pty.shown();
         AtTerminal {
             child,
             reader,

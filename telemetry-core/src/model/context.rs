@@ -25,8 +25,9 @@ pub struct Context {
     pub execution_id: String,
     /// `userID`: a pseudonymous user identifier chosen by the host program; `""` when not set.
     pub user_id: String,
-    /// `projectID`: lowercase hex SHA-256 of the project's normalised git origin URL; `""` when
-    /// not detected.
+    /// `projectID`: lowercase hex SHA-256 of the project's normalised git origin URL (`host:::path`,
+    /// without user, password, port, query, fragment, one leading `/` of the path and a
+    /// trailing `.git`); `""` when not detected.
     pub project_id: String,
     /// `command`: the command path, words joined by spaces, like `"werf converge"`.
     pub command: String,

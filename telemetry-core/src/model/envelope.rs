@@ -179,7 +179,7 @@ pub(crate) fn envelope_schema(
                 "pattern": Context::USER_ID_PATTERN,
             },
             (keys::PROJECT_ID): {
-                "description": "Checksum (SHA-256, lowercase hex) of `host:::path` of the project's Git `origin` URL, its user, password, port, query and fragment dropped; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user's).",
+                "description": "Checksum (SHA-256, lowercase hex) of `host:::path` of the project's Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user's).",
                 "type": "string",
                 "pattern": Context::PROJECT_ID_PATTERN,
             },

@@ -41,7 +41,12 @@ pub struct Published {
     examples: BTreeMap<Key, String>,
     /// Every version the record lists.
     recorded: BTreeMap<Key, Recorded>,
+    /// The files at fixed paths (the stream schema, the docs, ...) that say they are generated.
+    fixed: BTreeSet<&'static str>,
 }
+
+/// The paths of the files every run writes (or, for the ClickHouse tables, may write).
+const FIXED_PATHS: [&str; 5] = [STREAM_SCHEMA, DOCS, CATALOGUE, LOG_LINE_SCHEMA, CLICKHOUSE];
 
 /// One event schema file as committed.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +66,15 @@ struct SchemaFile {
 ///
 /// When a file cannot be read, or a generated JSON file does not parse.
 pub fn read(base: &Path) -> Result<Published, ReadError> {
+    let mut fixed = BTreeSet::new();
+    for path in FIXED_PATHS {
+        if read_optional(base, path)?.is_some_and(|text| text.contains(GENERATED_MARKER)) {
+            fixed.insert(path);
+        }
+    }
     let mut published = Published {
-        recorded: read_record(base)?,
+        recorded: read_record(base, &fixed)?,
+        fixed,
         ..Published::default()
     };
     for (name, text) in read_dir(base, EVENT_SCHEMAS)? {
@@ -108,15 +120,26 @@ pub fn read(base: &Path) -> Result<Published, ReadError> {
 }
 
 /// The record of every version written: the catalogue, or, from before there was one, the
-/// versions the stream schema embeds (`$defs` named `<EventType>.v<N>`).
-fn read_record(base: &Path) -> Result<BTreeMap<Key, Recorded>, ReadError> {
-    if let Some(text) = read_optional(base, CATALOGUE)? {
+/// versions the stream schema embeds (`$defs` named `<EventType>.v<N>`); only a file that says
+/// it is generated (among the `fixed` ones) is a record, a file of the user's at its path none.
+fn read_record(
+    base: &Path,
+    fixed: &BTreeSet<&'static str>,
+) -> Result<BTreeMap<Key, Recorded>, ReadError> {
+    if fixed.contains(CATALOGUE)
+        && let Some(text) = read_optional(base, CATALOGUE)?
+    {
         return record::parse(&text).map_err(|error| ReadError::Json {
             path: CATALOGUE.into(),
             error,
         });
     }
-    let Some(text) = read_optional(base, STREAM_SCHEMA)? else {
+    let stream = if fixed.contains(STREAM_SCHEMA) {
+        read_optional(base, STREAM_SCHEMA)?
+    } else {
+        None
+    };
+    let Some(text) = stream else {
         return Ok(BTreeMap::new());
     };
     let stream: Value = serde_json::from_str(&text).map_err(|error| ReadError::Json {
@@ -150,13 +173,11 @@ fn read_record(base: &Path) -> Result<BTreeMap<Key, Recorded>, ReadError> {
 
 impl Published {
     /// Every path (relative to the output directory) an earlier run wrote: the files that are
-    /// the generator's to rewrite, or to remove when it no longer writes them.
+    /// the generator's to rewrite, or to remove when it no longer writes them. A file at a fixed
+    /// path is one only when it says so: the user's own file there is never the generator's.
     pub fn generated_paths(&self) -> BTreeSet<String> {
         let mut paths: BTreeSet<String> =
-            [STREAM_SCHEMA, DOCS, CATALOGUE, LOG_LINE_SCHEMA, CLICKHOUSE]
-                .iter()
-                .map(|path| (*path).to_owned())
-                .collect();
+            self.fixed.iter().map(|path| (*path).to_owned()).collect();
         for (event_type, version) in self.recorded.keys().chain(self.schemas.keys()) {
             paths.insert(event_schema_path(event_type, *version));
             paths.insert(examples_path(event_type, *version));

@@ -277,3 +277,41 @@ fn a_healthy_collector_receives_every_event_of_the_run() {
     // CommandStarted, BuildStarted, 2 × (3 stages + image), BuildFinished, CommandExited.
     assert_eq!(received, 2 + 2 * 4 + 2);
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_output_quietly() {
+    let collector = Collector::start(Behaviour::Accept);
+    let config = tempfile::tempdir().unwrap();
+    for args in [
+        &["telemetry", "status"][..],
+        &["telemetry", "reset"],
+        &["build", "--images", "3"],
+        &["converge", "--stages", "1"],
+    ] {
+        // The reader is gone before the demo writes a byte: every write finds the pipe closed.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(demo())
+            .args(args)
+            .env_clear()
+            .env("WERF_TELEMETRY_CONFIG_DIR", config.path())
+            .env("WERF_TELEMETRY_TRACE_URL", collector.endpoint())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "",
+            "{args:?}: nothing on standard error, from the demo or the runtime's threads"
+        );
+        assert!(output.status.success(), "{args:?}: {:?}", output.status);
+    }
+    // The builds ran to the end all the same, their events delivered.
+    let received: usize = collector
+        .requests()
+        .iter()
+        .map(collector::Request::span_count)
+        .sum();
+    assert_eq!(received, (2 + 3 * 4 + 2) + (2 + 2 + 2));
+}

@@ -54,17 +54,18 @@ impl EnvVar {
 /// Turns telemetry off.
 pub const TELEMETRY: EnvVar = EnvVar {
     name: "{PREFIX}_TELEMETRY",
-    purpose: "Set to `0`, `false`, `no` or `off` (in any case) to disable telemetry: nothing is \
-              then computed, written or sent. Set to `local` for a dry run: events are written \
-              to the log file only, and nothing is sent, not even a connection attempted. Any \
-              other value leaves it on.",
+    purpose: "Set to `0`, `false`, `no` or `off` (in any case, whitespace around it ignored) to \
+              disable telemetry: nothing is then computed, written or sent. Set to `local` for a \
+              dry run: events are written to the log file only, and nothing is sent, not even a \
+              connection attempted. Any other value leaves it on; an empty one is as unset.",
 };
 
 /// The cross-tool opt-out.
 pub const DO_NOT_TRACK: EnvVar = EnvVar {
     name: "DO_NOT_TRACK",
-    purpose: "Set to `1` or `true` (in any case) to disable telemetry, as in every tool that \
-              honours the [Console Do Not Track](https://consoledonottrack.com/) convention.",
+    purpose: "Set to `1` or `true` (in any case, whitespace around it ignored) to disable \
+              telemetry, as in every tool that honours the \
+              [Console Do Not Track](https://consoledonottrack.com/) convention.",
 };
 
 /// The local JSON Lines log.
@@ -73,7 +74,9 @@ pub const LOG_FILE: EnvVar = EnvVar {
     purpose: "Path of a file to append every event to, one JSON document per line, exactly as \
               it is sent; lines about delivery problems carry a `diagnostic` key instead. The \
               file is created readable by its owner only (mode 0600), an existing one that others \
-              can read is made so, and a symlink is never followed. A path that cannot be \
+              can read is made so, and a symlink at the file itself is never followed (symlinked \
+              folders above it are, as `/tmp` is a link on some systems). It is never one of \
+              telemetry's own files (see the configuration directory). A path that cannot be \
               written changes nothing for the command.",
 };
 

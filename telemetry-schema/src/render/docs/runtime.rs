@@ -147,7 +147,7 @@ pub(super) fn configuration(out: &mut String, config: &Config) {
     for system in CI_SYSTEMS {
         let condition = match system.signal {
             CiSignal::IsTrue(name) => format!("`{name}` is `true`"),
-            CiSignal::NonEmpty(name) => format!("`{name}` is set"),
+            CiSignal::NonEmpty(name) => format!("`{name}` is set and not empty"),
             CiSignal::Equals(name, value) => format!("`{name}` is `{value}`"),
             _ => format!("`{}` is set", system.signal.variable()),
         };
