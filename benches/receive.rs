@@ -21,6 +21,10 @@ use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message as _;
 use telemetry_receiver::{Options, Running};
 
+/// The allocator `telemetry-receiver serve` runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const REQUESTS: usize = 400;
 const EVENTS_PER_REQUEST: usize = 100;
 const ROUNDS: usize = 5;
