@@ -30,18 +30,19 @@ pub(crate) fn read_private(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 pub(crate) fn check_trusted_dir(dir: &Path) -> io::Result<()> {
     match std::fs::metadata(dir) {
         Ok(metadata) => check_trusted(&metadata),
-        // Nothing there, or a file where a folder of the path should be: no directory, so no
-        // file of telemetry's either.
-        Err(error)
-            if matches!(
-                error.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Ok(())
-        }
+        // No directory, so no file of telemetry's either.
+        Err(error) if is_absent(&error) => Ok(()),
         Err(error) => Err(error),
     }
+}
+
+/// Whether `error` says there is nothing at the path: nothing there, or a file where a folder
+/// of the path should be.
+pub(crate) fn is_absent(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
 }
 
 /// Whether the file or directory `metadata` describes is this user's and no one else can write

@@ -23,6 +23,19 @@ fn receiver(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `telemetry-receiver check` of `command`, which reads its endpoint from `X`.
+fn check_running(command: &str) -> Output {
+    receiver(&[
+        "check",
+        "--schemas",
+        schemas().to_str().unwrap(),
+        "--url-var",
+        "X",
+        "--",
+        command,
+    ])
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -156,44 +169,20 @@ fn a_command_whose_events_break_the_schema_fails_with_the_pointer() {
 
 #[test]
 fn a_command_that_sends_nothing_or_fails_does_not_pass() {
-    let output = receiver(&[
-        "check",
-        "--schemas",
-        schemas().to_str().unwrap(),
-        "--url-var",
-        "X",
-        "--",
-        "true",
-    ]);
+    let output = check_running("true");
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stdout(&output).ends_with("result: FAILED: no event arrived\n"),
         "{}",
         stdout(&output)
     );
-    let output = receiver(&[
-        "check",
-        "--schemas",
-        schemas().to_str().unwrap(),
-        "--url-var",
-        "X",
-        "--",
-        "false",
-    ]);
+    let output = check_running("false");
     assert!(
         stdout(&output).contains("the command exited 1"),
         "{}",
         stdout(&output)
     );
-    let output = receiver(&[
-        "check",
-        "--schemas",
-        schemas().to_str().unwrap(),
-        "--url-var",
-        "X",
-        "--",
-        "/no/such/program",
-    ]);
+    let output = check_running("/no/such/program");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot run /no/such/program"));
 }

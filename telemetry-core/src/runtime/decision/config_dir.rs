@@ -18,7 +18,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::runtime::context::settings::DirSetting;
-use crate::runtime::fs::{check_trusted_dir, read_private};
+use crate::runtime::fs::{check_trusted_dir, is_absent, read_private};
 
 /// The most read of any of these files.
 const MAX_BYTES: u64 = 4096;
@@ -82,15 +82,6 @@ pub(crate) fn exists(dir: &Path, name: &str) -> io::Result<bool> {
         Err(error) if is_absent(&error) => Ok(false),
         Err(error) => Err(error),
     }
-}
-
-/// Whether `error` says there is nothing at the path: nothing there, or a file where a folder
-/// of the path should be.
-fn is_absent(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-    )
 }
 
 /// The text of `dir/name`, which is `contents` when this call creates it; when another run
