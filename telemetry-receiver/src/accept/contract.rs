@@ -15,17 +15,29 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::accept::document::{Document, InPlace};
 use crate::accept::failure::SchemaError;
 use crate::error::Error;
 
 /// The schema of one version's definition alone, and its validator once compiled (`None` when
 /// it does not compile alone: the whole stream schema checks it then).
-type VersionSchema = (Value, OnceLock<Option<jsonschema::Validator>>);
+type VersionSchema = (Value, OnceLock<Option<Validator>>);
+
+/// A validator of events read in place.
+type Validator = jsonschema::Validator<InPlace>;
+
+/// `schema` compiled, as JSON Schema 2020-12 (what the generator writes), to check events read
+/// in place.
+fn compile(schema: &Value) -> Result<Validator, jsonschema::ValidationError<'static>> {
+    jsonschema::options_for::<InPlace>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+}
 
 /// One program's generated schemas, ready to check events with.
 #[derive(Debug)]
 pub struct Contract {
-    stream: jsonschema::Validator,
+    stream: Validator,
     /// Each version the stream schema names, with the schema of its definition alone, and its
     /// validator once compiled.
     by_version: BTreeMap<(String, i64), VersionSchema>,
@@ -57,7 +69,7 @@ impl Contract {
                 .map_err(|error| Error::new(format!("{} is not JSON: {error}", path.display())))
         };
         let stream_schema = read("telemetry.schema.json")?;
-        let stream = jsonschema::draft202012::new(&stream_schema).map_err(|error| {
+        let stream = compile(&stream_schema).map_err(|error| {
             Error::new(format!("telemetry.schema.json does not compile: {error}"))
         })?;
         let by_version = versions_of(&stream_schema)
@@ -152,15 +164,13 @@ impl Contract {
         &self,
         event_type: &str,
         schema_version: i64,
-        envelope: &Value,
+        envelope: &Document<'_>,
     ) -> Vec<SchemaError> {
         let own = self
             .by_version
             .get(&(event_type.to_owned(), schema_version))
             .and_then(|(schema, validator)| {
-                validator
-                    .get_or_init(|| jsonschema::draft202012::new(schema).ok())
-                    .as_ref()
+                validator.get_or_init(|| compile(schema).ok()).as_ref()
             });
         let validator = own.unwrap_or(&self.stream);
         // Most events are valid: telling so is far cheaper than collecting what is wrong.
@@ -234,11 +244,15 @@ mod tests {
             &std::fs::read_to_string(schemas.join("../examples/BuildStarted.v2.json")).unwrap(),
         )
         .unwrap();
-        assert!(contract.violations("BuildStarted", 2, &envelope).is_empty());
+        let check = |version: (&str, i64), envelope: &serde_json::Value| {
+            let text = envelope.to_string();
+            contract.violations(version.0, version.1, &serde_json::from_str(&text).unwrap())
+        };
+        assert!(check(("BuildStarted", 2), &envelope).is_empty());
         envelope["eventData"]["imagesCount"] = "three".into();
         // The version's own definition and the whole stream find the same error.
-        let own = contract.violations("BuildStarted", 2, &envelope);
-        let stream = contract.violations("Unknown", 1, &envelope);
+        let own = check(("BuildStarted", 2), &envelope);
+        let stream = check(("Unknown", 1), &envelope);
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].pointer, "/eventData/imagesCount");
         assert_eq!(stream, own);

@@ -5,15 +5,16 @@
 //! `eventData` and `attributes` as the sender wrote them. JSON another client wrote with white
 //! space is made one line, its keys, numbers and strings kept as they were.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use serde::de::IgnoredAny;
-use serde_json::{Map, Value};
 use telemetry_core::MAX_SAFE_INTEGER;
 use telemetry_core::otlp::{ENVELOPE_ORDER, SPAN_ATTRIBUTES, SpanValue};
 
+use crate::accept::document::{Document, Members};
 use crate::accept::failure::{FailureKind, FailureRecord};
 
 /// An event rebuilt from its span: its envelope.
@@ -25,9 +26,6 @@ pub(crate) struct Envelope {
     pub(crate) event_type: String,
     /// Its `schemaVersion`.
     pub(crate) schema_version: i64,
-    /// The envelope parsed, when it was asked for: what is validated, made while the line was,
-    /// so that nothing is parsed twice.
-    pub(crate) value: Option<Value>,
 }
 
 impl Envelope {
@@ -37,14 +35,16 @@ impl Envelope {
     }
 }
 
-/// The event a span of the program carries, parsed too when `parse` says, or why it carries
-/// none (a record that keeps the span's attributes as received).
-pub(crate) fn from_span(
+/// The event a span of the program carries, and, when `read` says, the same envelope read in
+/// place from the span's attributes, to be checked (made while the line is, so that nothing is
+/// parsed twice); or why the span carries no event (a record that keeps its attributes as
+/// received).
+pub(crate) fn from_span<'a>(
     name: &str,
-    attributes: &[KeyValue],
+    attributes: &'a [KeyValue],
     received_at: u64,
-    parse: bool,
-) -> Result<Envelope, Box<FailureRecord>> {
+    read: bool,
+) -> Result<(Envelope, Option<Document<'a>>), Box<FailureRecord>> {
     let find = |key: &str| {
         attributes
             .iter()
@@ -76,7 +76,7 @@ pub(crate) fn from_span(
     let mut line = Vec::with_capacity(512);
     line.push(b'{');
     let (mut event_type, mut schema_version) = (String::new(), 0);
-    let mut parsed = parse.then(Map::new);
+    let mut document = read.then(Vec::new);
     for (index, value) in ENVELOPE_ORDER.iter().enumerate() {
         let key = key_of(*value);
         let Some(found) = find(key) else {
@@ -96,20 +96,20 @@ pub(crate) fn from_span(
                 if *value == SpanValue::SchemaVersion {
                     schema_version = *integer;
                 }
-                if let Some(parsed) = &mut parsed {
-                    parsed.insert(key.to_owned(), (*integer).into());
+                if let Some(document) = &mut document {
+                    document.push((Cow::Borrowed(key), Document::Number((*integer).into())));
                 }
             }
             ("string", Any::StringValue(text))
                 if matches!(value, SpanValue::EventData | SpanValue::Attributes) =>
             {
-                let document = match &mut parsed {
-                    Some(parsed) => serde_json::from_str::<Value>(text)
-                        .map(|document| parsed.insert(key.to_owned(), document))
+                let json = match &mut document {
+                    Some(document) => serde_json::from_str::<Document<'a>>(text)
+                        .map(|value| document.push((Cow::Borrowed(key), value)))
                         .is_ok(),
                     None => serde_json::from_str::<IgnoredAny>(text).is_ok(),
                 };
-                if !document {
+                if !json {
                     return Err(fail(
                         FailureKind::NotJson,
                         format!("the attribute `{key}` is not a JSON document"),
@@ -122,8 +122,8 @@ pub(crate) fn from_span(
                 if *value == SpanValue::EventType {
                     event_type.clone_from(text);
                 }
-                if let Some(parsed) = &mut parsed {
-                    parsed.insert(key.to_owned(), text.as_str().into());
+                if let Some(document) = &mut document {
+                    document.push((Cow::Borrowed(key), Document::String(Cow::Borrowed(text))));
                 }
             }
             (expected, _) => {
@@ -135,12 +135,15 @@ pub(crate) fn from_span(
         }
     }
     line.push(b'}');
-    Ok(Envelope {
+    let envelope = Envelope {
         line,
         event_type,
         schema_version,
-        value: parsed.map(Value::Object),
-    })
+    };
+    Ok((
+        envelope,
+        document.map(|pairs| Document::Object(Members::new(pairs))),
+    ))
 }
 
 /// The span's attributes as received: strings as they are, other values as JSON.
@@ -249,7 +252,13 @@ mod tests {
 
     #[test]
     fn the_envelope_comes_back_in_its_order_on_one_line() {
-        let event = from_span("telemetry.werf.io", &span(), 0, true).unwrap();
+        let attributes = span();
+        let (event, document) = from_span("telemetry.werf.io", &attributes, 0, true).unwrap();
+        // What is checked means what is stored.
+        assert_eq!(
+            document.unwrap().to_value(),
+            serde_json::from_slice::<serde_json::Value>(&event.line).unwrap()
+        );
         assert_eq!(
             String::from_utf8(event.line.clone()).unwrap(),
             "{\"ts\":1709251100000,\"executionID\":\"3a8b9c01-123e-4567-8901-23e4567890ab\",\
@@ -293,7 +302,7 @@ mod tests {
         let mut huge = span();
         huge[8] = attribute("schemaVersion", Any::IntValue(i64::MAX));
         assert_eq!(
-            from_span("s", &huge, 0, false).unwrap().schema_version,
+            from_span("s", &huge, 0, false).unwrap().0.schema_version,
             i64::MAX
         );
         huge[6] = attribute("eventData", Any::BoolValue(true));

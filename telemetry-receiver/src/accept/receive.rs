@@ -3,6 +3,7 @@
 //! counted and ignored. Nothing is dropped without an outcome.
 
 use crate::accept::contract::Contract;
+use crate::accept::document::Document;
 use crate::accept::envelope::{self, Envelope};
 use crate::accept::failure::{FailureKind, FailureRecord};
 use crate::decode::Span;
@@ -33,12 +34,9 @@ pub(crate) fn spans(
             continue;
         }
         let checked = envelope::from_span(&span.name, &span.attributes, received_at, validate)
-            .and_then(|event| {
-                if validate {
-                    check(contract, event, received_at, &span.name)
-                } else {
-                    Ok(event)
-                }
+            .and_then(|(event, document)| match document {
+                Some(document) => check(contract, event, &document, received_at, &span.name),
+                None => Ok(event),
             });
         match checked {
             Ok(event) => outcome.accepted.push(event),
@@ -48,10 +46,12 @@ pub(crate) fn spans(
     outcome
 }
 
-/// `event` when the contract accepts it; otherwise the record of why not.
+/// `event`, whose envelope `document` is, when the contract accepts it; otherwise the record of
+/// why not.
 pub(crate) fn check(
     contract: &Contract,
-    mut event: Envelope,
+    event: Envelope,
+    document: &Document<'_>,
     received_at: u64,
     span_name: &str,
 ) -> Result<Envelope, Box<FailureRecord>> {
@@ -74,17 +74,7 @@ pub(crate) fn check(
             ),
         ));
     }
-    let parsed = match event.value.take() {
-        Some(value) => Ok(value),
-        None => serde_json::from_slice(&event.line),
-    };
-    let Ok(envelope) = parsed else {
-        return Err(fail(
-            FailureKind::NotJson,
-            "the envelope is not JSON".into(),
-        ));
-    };
-    let errors = contract.violations(&event.event_type, event.schema_version, &envelope);
+    let errors = contract.violations(&event.event_type, event.schema_version, document);
     if errors.is_empty() {
         return Ok(event);
     }

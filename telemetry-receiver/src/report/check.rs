@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::accept::contract::Contract;
+use crate::accept::document::Document;
 use crate::accept::envelope::Envelope;
 use crate::accept::failure::{FailureKind, FailureRecord};
 use crate::accept::receive;
@@ -239,25 +240,9 @@ pub fn check_lines(contract: &Contract, text: &str) -> Report {
     let mut failures = Vec::new();
     let mut accepted = Vec::new();
     for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        let event = match serde_json::from_str::<Value>(line) {
-            Ok(value) if value.get("diagnostic").is_some() => continue,
-            Ok(value) => {
-                let event_type = value
-                    .get("eventType")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let schema_version = value
-                    .get("schemaVersion")
-                    .and_then(Value::as_i64)
-                    .unwrap_or_default();
-                Envelope {
-                    line: line.as_bytes().to_vec(),
-                    event_type,
-                    schema_version,
-                    value: Some(value),
-                }
-            }
+        let document = match serde_json::from_str::<Document<'_>>(line) {
+            Ok(Document::Object(members)) if members.get("diagnostic").is_some() => continue,
+            Ok(document) => document,
             Err(error) => {
                 let mut record = FailureRecord::new(
                     received_at,
@@ -270,7 +255,22 @@ pub fn check_lines(contract: &Contract, text: &str) -> Report {
                 continue;
             }
         };
-        match receive::check(contract, event, received_at, "") {
+        let field = |key: &str| match &document {
+            Document::Object(members) => members.get(key),
+            _ => None,
+        };
+        let event = Envelope {
+            line: line.as_bytes().to_vec(),
+            event_type: match field("eventType") {
+                Some(Document::String(event_type)) => event_type.clone().into_owned(),
+                _ => String::new(),
+            },
+            schema_version: match field("schemaVersion") {
+                Some(Document::Number(version)) => version.as_i64().unwrap_or_default(),
+                _ => 0,
+            },
+        };
+        match receive::check(contract, event, &document, received_at, "") {
             Ok(event) => {
                 counts.stored(event.version_key(), 1);
                 accepted.push(String::from_utf8_lossy(&event.line).into_owned());
