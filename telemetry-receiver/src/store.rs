@@ -42,10 +42,22 @@ pub(crate) struct Batch {
     /// When the request was received, in milliseconds since the Unix epoch: its day names the
     /// files.
     pub(crate) received_at: u64,
-    /// Envelope lines.
-    pub(crate) events: Vec<Vec<u8>>,
-    /// Failure record lines.
-    pub(crate) failed: Vec<Vec<u8>>,
+    /// Envelope lines, each ending in a line feed ([`lines`]).
+    pub(crate) events: Vec<u8>,
+    /// Failure record lines, each ending in a line feed.
+    pub(crate) failed: Vec<u8>,
+}
+
+/// `lines` in one buffer, each ending in a line feed: what a [`Batch`] holds. The request puts
+/// its lines together, on its own thread, so that the writer, which every request waits for,
+/// only writes.
+pub(crate) fn lines<T: AsRef<[u8]>>(lines: impl IntoIterator<Item = T>) -> Vec<u8> {
+    let mut text = Vec::new();
+    for line in lines {
+        text.extend_from_slice(line.as_ref());
+        text.push(b'\n');
+    }
+    text
 }
 
 type Job = (Batch, oneshot::Sender<Result<(), String>>);
@@ -126,25 +138,22 @@ impl Writer {
 
     /// Appends every batch, then syncs each file touched once.
     fn write<'a>(&mut self, batches: impl Iterator<Item = &'a Batch>) -> Result<(), String> {
-        let mut pending: BTreeMap<(Kind, String), Vec<u8>> = BTreeMap::new();
+        let mut pending: BTreeMap<(Kind, String), Vec<&[u8]>> = BTreeMap::new();
         for batch in batches {
             let day = utc_day(batch.received_at);
-            for (kind, lines) in [(Kind::Events, &batch.events), (Kind::Failed, &batch.failed)] {
-                if lines.is_empty() {
-                    continue;
-                }
-                let text = pending.entry((kind, day.clone())).or_default();
-                for line in lines {
-                    text.extend_from_slice(line);
-                    text.push(b'\n');
+            for (kind, text) in [(Kind::Events, &batch.events), (Kind::Failed, &batch.failed)] {
+                if !text.is_empty() {
+                    pending.entry((kind, day.clone())).or_default().push(text);
                 }
             }
         }
-        for ((kind, day), text) in pending {
+        for ((kind, day), texts) in pending {
             let file = self
                 .file(kind, &day)
                 .map_err(|error| format!("cannot open {}/{day}.jsonl: {error}", kind.folder()))?;
-            file.write_all(&text)
+            texts
+                .into_iter()
+                .try_for_each(|text| file.write_all(text))
                 .and_then(|()| file.sync_data())
                 .map_err(|error| format!("cannot write {}/{day}.jsonl: {error}", kind.folder()))?;
         }
@@ -209,12 +218,10 @@ mod tests {
                 for request in 0..5 {
                     let batch = Batch {
                         received_at: 1_709_251_100_000 + (client % 2) * 86_400_000,
-                        events: (0..3)
-                            .map(|i| {
-                                format!("{{\"c\":{client},\"r\":{request},\"i\":{i}}}").into_bytes()
-                            })
-                            .collect(),
-                        failed: vec![format!("{{\"c\":{client}}}").into_bytes()],
+                        events: super::lines(
+                            (0..3).map(|i| format!("{{\"c\":{client},\"r\":{request},\"i\":{i}}}")),
+                        ),
+                        failed: super::lines([format!("{{\"c\":{client}}}")]),
                     };
                     store.commit(batch).await.unwrap();
                 }

@@ -34,7 +34,7 @@ use crate::decode::gzip::{InflateError, inflate};
 use crate::decode::{self, Compression, Format};
 use crate::serve::counts::{Counts, SharedCounts, version_key};
 use crate::serve::limits::Limits;
-use crate::store::{Batch, Store};
+use crate::store::{self, Batch, Store};
 
 /// What the server needs, shared by every request.
 #[derive(Debug)]
@@ -263,7 +263,7 @@ async fn undecodable(state: &State, received_at: u64, body: &[u8], why: String) 
         Batch {
             received_at,
             events: Vec::new(),
-            failed: vec![record.line().into_bytes()],
+            failed: store::lines([record.line()]),
         },
     )
     .await;
@@ -306,16 +306,8 @@ async fn answer(
     });
     let batch = Batch {
         received_at,
-        events: outcome
-            .accepted
-            .into_iter()
-            .map(|event| event.line)
-            .collect(),
-        failed: outcome
-            .failed
-            .iter()
-            .map(|record| record.line().into_bytes())
-            .collect(),
+        events: store::lines(outcome.accepted.iter().map(|event| &event.line)),
+        failed: store::lines(outcome.failed.iter().map(FailureRecord::line)),
     };
     store(state, batch)
         .await
