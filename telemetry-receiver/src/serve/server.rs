@@ -28,7 +28,7 @@ use tokio::sync::Semaphore;
 
 use crate::accept::contract::Contract;
 use crate::accept::failure::{FailureKind, FailureRecord, base64};
-use crate::accept::receive::{self, Outcome};
+use crate::accept::receive;
 use crate::day::now_ms;
 use crate::decode::gzip::{InflateError, inflate};
 use crate::decode::{self, Compression, Format};
@@ -167,57 +167,30 @@ async fn traces(
     let body = read_body(state.limits, request)
         .await
         .map_err(|rejection| rejection.respond(Some(format)))?;
-    // Inflating, decoding and checking a request is CPU work of up to milliseconds: done on the
-    // runtime's workers, it would hold back every answer due meanwhile, each one a client
-    // waiting to send its next request.
-    let contract = Arc::clone(&state.contract);
-    let (validate, limits, sent) = (state.validate, state.limits, body.clone());
-    let worked = tokio::task::spawn_blocking(move || {
-        let inflated = match compression {
-            Compression::None => Ok(sent.to_vec()),
-            Compression::Gzip => inflate(&sent, limits.max_inflated_bytes),
-        };
-        match inflated {
-            Err(InflateError::TooLarge) => Worked::TooLarge,
-            Err(InflateError::Corrupt(why)) => Worked::Undecodable(why),
-            Ok(inflated) => match decode::spans(format, &inflated) {
-                Ok(spans) => {
-                    Worked::Sorted(receive::spans(&contract, spans, received_at, validate))
-                }
-                Err(why) => Worked::Undecodable(why),
-            },
+    let inflated = match compression {
+        Compression::None => Ok(body.to_vec()),
+        Compression::Gzip => inflate(&body, state.limits.max_inflated_bytes),
+    };
+    let spans = match inflated {
+        Err(InflateError::TooLarge) => {
+            return Err(Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the body inflates past {} bytes, the most this receiver takes",
+                    state.limits.max_inflated_bytes
+                ),
+            )
+            .respond(Some(format)));
         }
-    })
-    .await;
-    match worked {
-        Ok(Worked::Sorted(outcome)) => answer(state, received_at, outcome, format).await,
-        Ok(Worked::Undecodable(why)) => Err(undecodable(state, received_at, &body, why)
+        Err(InflateError::Corrupt(why)) => Err(why),
+        Ok(inflated) => decode::spans(format, &inflated),
+    };
+    match spans {
+        Ok(spans) => answer(state, received_at, spans, format).await,
+        Err(why) => Err(undecodable(state, received_at, &body, why)
             .await
             .respond(Some(format))),
-        Ok(Worked::TooLarge) => Err(Rejection::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the body inflates past {} bytes, the most this receiver takes",
-                state.limits.max_inflated_bytes
-            ),
-        )
-        .respond(Some(format))),
-        Err(_) => Err(Rejection::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the request could not be checked; nothing was stored",
-        )
-        .respond(Some(format))),
     }
-}
-
-/// What became of a request's body.
-enum Worked {
-    /// Decoded, each span given its outcome.
-    Sorted(Outcome),
-    /// Not OTLP (nor gzip, when it said so), and why.
-    Undecodable(String),
-    /// It inflates past its limit.
-    TooLarge,
 }
 
 /// The request's format and compression, from its headers.
@@ -308,9 +281,10 @@ async fn undecodable(state: &State, received_at: u64, body: &[u8], why: String) 
 async fn answer(
     state: &State,
     received_at: u64,
-    outcome: Outcome,
+    spans: Vec<decode::Span>,
     format: Format,
 ) -> Result<Response<Full<Bytes>>, Response<Full<Bytes>>> {
+    let outcome = receive::spans(&state.contract, spans, received_at, state.validate);
     let stored = by_version(
         outcome
             .accepted
