@@ -6,12 +6,17 @@
 //! on disk, and the more requests wait at once, the more share one `fsync`.
 //!
 //! `cargo bench -p telemetry-benches --bench receive` (release). Prints each mode's median
-//! rate and its ratio to decoding only.
+//! rate, its ratio to decoding only (of the medians, and within each round, where the machine's
+//! drift cancels out), and how long the disk took to flush an append of one request's lines in
+//! the same run: with few clients, storing durably is bound by it.
+//! `RECEIVE_BENCH_DATA=DIR` stores under DIR instead of the system's temporary folder (a tmpfs
+//! there shows what storing costs without the disk's flush).
 
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
 #![allow(clippy::print_stdout, reason = "a benchmark reports")]
 
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -25,9 +30,9 @@ use telemetry_receiver::{Options, Running};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const REQUESTS: usize = 400;
+const REQUESTS: usize = 1_200;
 const EVENTS_PER_REQUEST: usize = 100;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 fn main() {
     let modes = [
@@ -37,38 +42,75 @@ fn main() {
         ("everything: decode, check, store durably", true, true),
     ];
     let bodies: Vec<Vec<u8>> = (0..REQUESTS).map(body).collect();
+    let parent =
+        std::env::var_os("RECEIVE_BENCH_DATA").map_or_else(std::env::temp_dir, PathBuf::from);
+    let median = |rates: &mut Vec<f64>| {
+        rates.sort_by(f64::total_cmp);
+        rates[rates.len() / 2]
+    };
     let mut summary = Vec::new();
     for clients in [4, 16] {
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+        let mut flushes = Vec::new();
         for round in 0..ROUNDS {
+            flushes.extend(flush_times(&parent));
             for (index, (name, validate, store)) in modes.iter().enumerate() {
-                let rate = measure(*validate, *store, &bodies, clients);
+                let rate = measure(*validate, *store, &bodies, clients, &parent);
                 println!("{clients} clients, round {round}: {name}: {rate:.0} events/s");
                 rates[index].push(rate);
             }
         }
-        let median = |rates: &mut Vec<f64>| {
-            rates.sort_by(f64::total_cmp);
-            rates[rates.len() / 2]
-        };
         let baseline = median(&mut rates[0].clone());
+        let flush = median(&mut flushes);
         summary.push(format!(
-            "{clients} clients, {REQUESTS} requests of {EVENTS_PER_REQUEST} events, median of {ROUNDS} rounds:"
+            "{clients} clients, {REQUESTS} requests of {EVENTS_PER_REQUEST} events, median of {ROUNDS} rounds \
+             (the disk's flush of one request's lines: median {:.2} ms):",
+            flush * 1e3
         ));
-        for ((name, _, _), rates) in modes.iter().zip(&mut rates) {
-            let rate = median(rates);
+        for ((name, _, _), mode_rates) in modes.iter().zip(&rates) {
+            // The machine drifts between rounds; a ratio within one round does not.
+            let mut within: Vec<f64> = mode_rates
+                .iter()
+                .zip(&rates[0])
+                .map(|(rate, decoding)| rate / decoding)
+                .collect();
+            let rate = median(&mut mode_rates.clone());
+            let ratio = median(&mut within);
             summary.push(format!(
-                "  {name}: {rate:.0} events/s ({:.2}x decode only)",
-                rate / baseline
+                "  {name}: {rate:.0} events/s ({:.2}x decode only; within rounds {ratio:.2}x, {:.2}x to {:.2}x)",
+                rate / baseline,
+                within[0],
+                within[within.len() - 1],
             ));
         }
     }
     println!("\n{}", summary.join("\n"));
 }
 
-/// Events per second one receiver took in `mode`.
-fn measure(validate: bool, store: bool, bodies: &[Vec<u8>], clients: usize) -> f64 {
-    let data = tempfile::tempdir().unwrap();
+/// How long `fdatasync` took, in seconds, after each of 20 appends of one request's lines to a
+/// file in `parent`: what each group of requests waits for before it is answered.
+fn flush_times(parent: &Path) -> Vec<f64> {
+    let folder = tempfile::tempdir_in(parent).unwrap();
+    let mut file = std::fs::File::create(folder.path().join("probe.jsonl")).unwrap();
+    let example = telemetry_core::werf::examples::stage_build_finished();
+    let mut line = Vec::new();
+    telemetry_core::EnvelopeEncoder::new(&example.context)
+        .encode(example.ts, &example.event, &mut line)
+        .unwrap();
+    let lines = vec![b'x'; EVENTS_PER_REQUEST * (line.len() + 1)];
+    (0..20)
+        .map(|_| {
+            let started = Instant::now();
+            file.write_all(&lines).unwrap();
+            file.sync_data().unwrap();
+            started.elapsed().as_secs_f64()
+        })
+        .collect()
+}
+
+/// Events per second one receiver took in `mode`, storing under `parent`.
+fn measure(validate: bool, store: bool, bodies: &[Vec<u8>], clients: usize, parent: &Path) -> f64 {
+    let data = tempfile::tempdir_in(parent).unwrap();
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let running = Running::start(
         &schemas,
