@@ -369,6 +369,17 @@ mod tests {
     }
 
     #[test]
+    fn nesting_past_serde_jsons_limit_is_refused_as_a_value_is_never_a_crash() {
+        for depth in [127, 129, 100_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let read = serde_json::from_str::<Document<'_>>(&text);
+            let value = serde_json::from_str::<Value>(&text);
+            assert_eq!(read.is_ok(), value.is_ok(), "depth {depth}");
+            assert_eq!(read.is_ok(), depth < 128, "depth {depth}");
+        }
+    }
+
+    #[test]
     fn strings_and_keys_without_escapes_are_borrowed() {
         let document = read(r#"{"plain":"text","esc\"aped":"li\ne"}"#);
         let Document::Object(members) = &document else {
