@@ -60,6 +60,8 @@ pub fn main(config: Config) -> ExitCode {
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Schema(Mode),
+    /// `schema --widen REASON`: write, correcting published versions that now accept more.
+    Widen(String),
     Help,
 }
 
@@ -72,8 +74,13 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let mode = match parse(args) {
-        Ok(Command::Schema(mode)) => mode,
+    let widened;
+    let (config, mode) = match parse(args) {
+        Ok(Command::Schema(mode)) => (config, mode),
+        Ok(Command::Widen(reason)) => {
+            widened = config.clone().widen(reason);
+            (&widened, Mode::Write)
+        }
         Ok(Command::Help) => {
             let _ = write!(out, "{}", usage(config));
             return OK;
@@ -136,6 +143,9 @@ fn usage(config: &Config) -> String {
         "usage: cargo xtask schema [--check]\n\n  \
          schema           write the telemetry schemas, examples and docs of {tool}{under} from the event types\n  \
          schema --check   write nothing; fail when a generated file is missing, out of date or stray\n  \
+         schema --widen REASON\n                   \
+         write, correcting published versions that now accept more than they did (every payload\n                   \
+         they accepted staying accepted) for REASON, which the catalogue records\n  \
          help, --help     print this message\n",
         tool = config.tool_name(),
     )
@@ -152,6 +162,12 @@ fn parse(args: &[OsString]) -> Result<Command, String> {
     match args.as_slice() {
         ["schema"] => Ok(Command::Schema(Mode::Write)),
         ["schema", "--check"] => Ok(Command::Schema(Mode::Check)),
+        ["schema", "--widen", reason] if !reason.trim().is_empty() => {
+            Ok(Command::Widen((*reason).to_owned()))
+        }
+        ["schema", "--widen", ..] => {
+            Err("`--widen` takes one reason: why the published versions accept more".into())
+        }
         ["help" | "--help" | "-h"] | ["schema", "--help" | "-h"] => Ok(Command::Help),
         [] => Err("missing command".into()),
         ["schema", unknown, ..] => Err(format!("unknown argument `{unknown}` for `schema`")),
@@ -178,6 +194,17 @@ mod tests {
             parse(&["schema", "--check"]),
             Ok(Command::Schema(Mode::Check))
         );
+        assert_eq!(
+            parse(&["schema", "--widen", "acme 1.4 sends it"]),
+            Ok(Command::Widen("acme 1.4 sends it".into()))
+        );
+        for without_reason in [&["schema", "--widen"][..], &["schema", "--widen", " "]] {
+            assert!(
+                parse(without_reason)
+                    .unwrap_err()
+                    .contains("takes one reason")
+            );
+        }
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
         assert_eq!(parse(&["schema", "-h"]), Ok(Command::Help));
         assert_eq!(parse(&[]), Err("missing command".into()));

@@ -38,6 +38,7 @@ pub struct Config {
     span_name: Option<String>,
     policy: Vec<Rule>,
     clickhouse: bool,
+    widening: Option<String>,
 }
 
 impl Config {
@@ -55,6 +56,7 @@ impl Config {
             span_name: None,
             policy: Vec::new(),
             clickhouse: false,
+            widening: None,
         }
     }
 
@@ -117,6 +119,32 @@ impl Config {
     pub fn clickhouse(mut self) -> Self {
         self.clickhouse = true;
         self
+    }
+
+    /// Lets this run correct published versions to accept more, for `reason` (what
+    /// `cargo xtask schema --widen REASON` sets): a published version whose schema now accepts
+    /// a superset of what it accepted (the compatibility classifier decides) is rewritten in
+    /// place, and the catalogue records the change with `reason` as a widening
+    /// [amendment](crate::publish::AmendmentKind::Widening). A change that narrows anything is
+    /// still refused. Meant for one run, when a version's real senders are found to send more
+    /// than it said: the record makes later runs (and `--check`) hold the corrected file as
+    /// immutable as any.
+    ///
+    /// ```
+    /// let config = telemetry_schema::Config::new("acme", "ACME")
+    ///     .widen("acme 1.4 sends `ci` only when true");
+    /// assert_eq!(config.widening_reason(), Some("acme 1.4 sends `ci` only when true"));
+    /// ```
+    #[must_use]
+    pub fn widen(mut self, reason: impl Into<String>) -> Self {
+        self.widening = Some(reason.into());
+        self
+    }
+
+    /// The reason published versions may be widened for in this run, if any
+    /// ([`widen`](Self::widen)).
+    pub fn widening_reason(&self) -> Option<&str> {
+        self.widening.as_deref()
     }
 
     /// Whether `schemas/clickhouse.sql` is generated ([`clickhouse`](Self::clickhouse)).

@@ -73,7 +73,8 @@ impl Config {
         let standardise = |schema: &mut serde_json::Value, event_type: &str, version: u32| {
             standardise(schema, &self.event_schema_id(event_type, version));
         };
-        let versions = publish::plan(code, &published, &standardise).map_err(Error::Refused)?;
+        let versions = publish::plan(code, &published, &standardise, self.widening_reason())
+            .map_err(Error::Refused)?;
         Ok((
             files::generate(&versions, self),
             published.generated_paths(),

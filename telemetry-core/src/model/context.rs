@@ -112,7 +112,10 @@ impl Context {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(
     feature = "schema",
-    schemars(description = "The environment the command runs in.")
+    schemars(
+        description = "The environment the command runs in.",
+        transform = ci_may_be_absent
+    )
 )]
 pub struct Attributes {
     /// CPU architecture, in Go's GOARCH names: `amd64`, `arm64`, ...
@@ -124,7 +127,10 @@ pub struct Attributes {
     pub group_channel: Option<String>,
     /// The tool's version; `dev` for development builds.
     pub version: String,
-    /// Whether the command runs in a CI/CD system.
+    /// Whether the command runs in a CI/CD system; absent means `false`.
+    // This runtime always sends it; werf's released client leaves it out when false, and the
+    // schemas take what werf's own client sends (see `ci_may_be_absent`).
+    #[serde(default)]
     pub ci: bool,
     /// The CI/CD system detected (`gitlab`, `github-actions`, ...); absent when none is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,7 +141,8 @@ pub struct Attributes {
 }
 
 impl Attributes {
-    /// At most this many `extra` attributes are kept.
+    /// At most this many `extra` attributes are kept (by this runtime: the schemas accept any
+    /// number, as werf's own client sends).
     pub const MAX_EXTRA: usize = 32;
     /// An `extra` key is at most this many characters long.
     pub const MAX_EXTRA_KEY_CHARS: usize = 64;
@@ -143,15 +150,25 @@ impl Attributes {
     pub const MAX_EXTRA_VALUE_CHARS: usize = 256;
 }
 
-/// `extra` is the one open object of the envelope: any non-empty key, string values, within the
-/// limits the runtime enforces.
+/// `ci` is always sent by this runtime, so a schema of what it serialises would require it; the
+/// schemas take what werf's released client sends too, which leaves `ci` out when it is false.
+#[cfg(feature = "schema")]
+fn ci_may_be_absent(schema: &mut Schema) {
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|key| key != "ci");
+    }
+}
+
+/// `extra` is the one open object of the envelope: any key, string values. The schema sets no
+/// limit: werf's released client sends every `WERF_TELEMETRY_EXTRA_ATTRIBUTE_*` it finds, an
+/// empty key and any length included, and a receiver's body limits bound what one event can
+/// carry. This runtime's own limits ([`Attributes::MAX_EXTRA`] and the others) bound what it
+/// sends.
 #[cfg(feature = "schema")]
 fn extra_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
-        "maxProperties": Attributes::MAX_EXTRA,
-        "propertyNames": { "minLength": 1, "maxLength": Attributes::MAX_EXTRA_KEY_CHARS },
-        "additionalProperties": { "type": "string", "maxLength": Attributes::MAX_EXTRA_VALUE_CHARS },
+        "additionalProperties": { "type": "string" },
     })
 }
 

@@ -187,8 +187,15 @@ pub struct StageBuildFinished {
 }
 
 /// Where a stage's base image came from.
+//
+// The schema also accepts two values werf's released client sends that werf's page does not
+// list, and that no variant here stands for, so that this runtime sends only what the page
+// documents: `"registry"` (the base image was pulled from a registry,
+// `pkg/build/image/image.go`) and `"cache-repo"` (a stage taken from `--cache-repo`,
+// `pkg/storage/manager/storage_manager.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = released_client_sources)]
 pub enum BaseImageSource {
     /// The project's image repository.
     Repo,
@@ -197,6 +204,32 @@ pub enum BaseImageSource {
     /// Neither: the stage is not based on a stored image.
     #[serde(rename = "")]
     Empty,
+}
+
+/// Adds to [`BaseImageSource`]'s schema the values werf's released client sends beyond the
+/// page's, documented as such.
+fn released_client_sources(schema: &mut schemars::Schema) {
+    let Some(serde_json::Value::Array(variants)) = schema.get_mut("oneOf") else {
+        return;
+    };
+    for (value, description) in [
+        (
+            "registry",
+            "The base image was pulled from a registry (sent by werf's released client, not on \
+             werf's page; never by this runtime).",
+        ),
+        (
+            "cache-repo",
+            "The stage was taken from a `--cache-repo` (sent by werf's released client, not on \
+             werf's page; never by this runtime).",
+        ),
+    ] {
+        variants.push(serde_json::json!({
+            "type": "string",
+            "const": value,
+            "description": description,
+        }));
+    }
 }
 
 pub mod examples {

@@ -3,14 +3,19 @@
 
 use std::fmt;
 
-/// A change made to a published version without a new version: its validation never changes, so
-/// payloads valid before stay valid, and the record keeps what was changed.
+/// A change made to a published version without a new version: payloads valid before stay
+/// valid, and the record keeps what was changed (and, for a [widening
+/// correction](AmendmentKind::Widening), why).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Amendment {
     /// What kind of change.
     pub kind: AmendmentKind,
     /// Each change, in words, as [`Change`](crate::compat::Change) displays it.
     pub changes: Vec<String>,
+    /// Why the version was changed, in its author's words: set for a
+    /// [widening correction](AmendmentKind::Widening), `None` for the kinds a generator makes
+    /// by itself.
+    pub reason: Option<String>,
 }
 
 /// The kinds of change a published version admits.
@@ -28,6 +33,13 @@ pub enum AmendmentKind {
     /// A field's class or purpose was corrected: what the field is, or why it is sent, not what
     /// it accepts.
     Classification,
+    /// A widening correction: the version was made to accept more, because what its senders
+    /// really send was found to be wider than what it said (`cargo xtask schema --widen
+    /// REASON`). Every payload it accepted stays accepted (the compatibility classifier
+    /// decides: anything narrower still needs a new version); the wire's `schemaVersion` stays
+    /// the same, which is why it carries no version number (Snowplow's `SchemaVer` calls such a
+    /// change an ADDITION and bumps a digit the wire here cannot carry).
+    Widening,
 }
 
 impl AmendmentKind {
@@ -37,6 +49,7 @@ impl AmendmentKind {
             AmendmentKind::Descriptions => "descriptions",
             AmendmentKind::StandardKeywords => "standard-keywords",
             AmendmentKind::Classification => "classification",
+            AmendmentKind::Widening => "widening",
         }
     }
 
@@ -46,6 +59,7 @@ impl AmendmentKind {
             "descriptions" => Some(AmendmentKind::Descriptions),
             "standard-keywords" => Some(AmendmentKind::StandardKeywords),
             "classification" => Some(AmendmentKind::Classification),
+            "widening" => Some(AmendmentKind::Widening),
             _ => None,
         }
     }
@@ -59,7 +73,11 @@ impl fmt::Display for Amendment {
                 "rewritten in standard keywords (integer ranges stated as bounds, an `$id`, titles)"
             }
             AmendmentKind::Classification => "classification changed",
+            AmendmentKind::Widening => "widened (every payload it accepted stays accepted)",
         };
-        write!(f, "{what}: {}", self.changes.join("; "))
+        match &self.reason {
+            Some(reason) => write!(f, "{what}, because {reason}: {}", self.changes.join("; ")),
+            None => write!(f, "{what}: {}", self.changes.join("; ")),
+        }
     }
 }

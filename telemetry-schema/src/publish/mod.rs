@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use self::compat::{Change, classify};
+use self::compat::{Change, Compatibility, classify, overall};
 use self::record::{Key, Recorded};
 use crate::model::fields::{self, Classifications};
 use crate::model::version::EventVersion;
@@ -251,19 +251,21 @@ fn parse_key_of_file(name: &str) -> Option<Key> {
 ///
 /// Published versions no type defines anymore are kept, files byte for byte; a published
 /// version the code still defines keeps its schema file byte for byte too, unless only its
-/// descriptions changed: then the file is rewritten and the change recorded as an
-/// [`Amendment`].
+/// descriptions changed, or it now accepts more and `widening` gives the reason for correcting
+/// it so: then the file is rewritten and the change recorded as an [`Amendment`].
 ///
 /// # Errors
 ///
 /// Every violation of the rules at once: an event type defined by more than one type; a
-/// published version whose validation changed, or that is marked unreleased again; a version
+/// published version whose validation changed (unless it only widened, with a `widening`
+/// reason), or that is marked unreleased again; a version
 /// missing between the first and the newest (files deleted by hand, or a version skipped); code
 /// defining an older version than is published; an unreleased version older than another.
 pub fn plan(
     code: Vec<EventVersion>,
     published: &Published,
     standardise: &dyn Fn(&mut Value, &str, u32),
+    widening: Option<&str>,
 ) -> Result<Vec<EventVersion>, Refusal> {
     let mut problems = several_types(&code);
     let mut planned: BTreeMap<Key, EventVersion> = BTreeMap::new();
@@ -278,8 +280,13 @@ pub fn plan(
         version.definition_names = recorded.definition_names;
         if let Some(file) = published.schemas.get(&key).filter(|file| !file.unreleased) {
             version.amendments = recorded.amendments;
-            if let Some(problem) = amend(&mut version, file, &recorded.classifications, standardise)
-            {
+            let held = Held {
+                file,
+                recorded: &recorded.classifications,
+                standardise,
+                widening,
+            };
+            if let Some(problem) = held.amend(&mut version) {
                 problems.push(problem);
             }
         }
@@ -307,6 +314,7 @@ pub fn plan(
             amendments.push(Amendment {
                 kind: AmendmentKind::StandardKeywords,
                 changes: mechanical.iter().map(ToString::to_string).collect(),
+                reason: None,
             });
         }
         // A catalogue older than classifications recorded none: the envelope's are known.
@@ -349,62 +357,95 @@ pub fn plan(
     }
 }
 
-/// Holds `version`, which the code defines, to its published `file`: the file is kept byte for
-/// byte when the schema is the same; corrected descriptions, a rewrite in standard keywords and
-/// changed classifications (against those `recorded`) are amendments; anything else, or marking
-/// it unreleased again, is the problem returned.
-fn amend(
-    version: &mut EventVersion,
-    file: &SchemaFile,
-    recorded: &Classifications,
-    standardise: &dyn Fn(&mut Value, &str, u32),
-) -> Option<Problem> {
-    let mut problem = None;
-    if version.unreleased {
-        problem = Some(Problem::Unpublished {
-            event_type: version.event_type.clone(),
-            version: version.version,
-        });
-    } else if file.schema == version.schema {
-        version.published_schema_file = Some(file.text.clone());
-    } else {
+/// A published version's file, and what a version the code defines is held to against it.
+struct Held<'a> {
+    /// The published file.
+    file: &'a SchemaFile,
+    /// The classifications recorded when it was last written.
+    recorded: &'a Classifications,
+    /// Today's generator's rewrite of a schema in standard keywords.
+    standardise: &'a dyn Fn(&mut Value, &str, u32),
+    /// Why published versions may be widened in this run, if they may.
+    widening: Option<&'a str>,
+}
+
+impl Held<'_> {
+    /// Holds `version`, which the code defines, to the published file: the file is kept byte
+    /// for byte when the schema is the same; corrected descriptions, a rewrite in standard
+    /// keywords, a widening with a reason and changed classifications are amendments; anything
+    /// else, or marking it unreleased again, is the problem returned.
+    fn amend(&self, version: &mut EventVersion) -> Option<Problem> {
+        let problem = self.hold_schema(version);
+        // What a field is, or why it is sent, is documentation: correcting it needs no new
+        // version, but the history says it changed.
+        let reclassified = fields::changes(self.recorded, &version.classifications);
+        if !reclassified.is_empty() {
+            version.amendments.push(Amendment {
+                kind: AmendmentKind::Classification,
+                changes: reclassified,
+                reason: None,
+            });
+        }
+        problem
+    }
+
+    fn hold_schema(&self, version: &mut EventVersion) -> Option<Problem> {
+        let file = self.file;
+        if version.unreleased {
+            return Some(Problem::Unpublished {
+                event_type: version.event_type.clone(),
+                version: version.version,
+            });
+        }
+        if file.schema == version.schema {
+            version.published_schema_file = Some(file.text.clone());
+            return None;
+        }
         // What today's generator makes of the file: the rules it holds a published version to
         // are about the version, not about how an older generator wrote it.
         let mut baseline = file.schema.clone();
-        standardise(&mut baseline, &version.event_type, version.version);
+        (self.standardise)(&mut baseline, &version.event_type, version.version);
         let changes = classify(&baseline, &version.schema);
-        if changes.iter().all(Change::is_annotation) {
-            let mechanical = classify(&file.schema, &baseline);
-            for (kind, changes) in [
-                (AmendmentKind::StandardKeywords, mechanical),
-                (AmendmentKind::Descriptions, changes),
-            ] {
-                if !changes.is_empty() {
-                    version.amendments.push(Amendment {
-                        kind,
-                        changes: changes.iter().map(ToString::to_string).collect(),
-                    });
-                }
-            }
-        } else {
-            problem = Some(Problem::Changed {
+        let (annotations, validation): (Vec<&Change>, Vec<&Change>) =
+            changes.iter().partition(|change| change.is_annotation());
+        let widened = !validation.is_empty()
+            && overall(&changes) == Some(Compatibility::Compatible)
+            && self.widening.is_some();
+        if !validation.is_empty() && !widened {
+            return Some(Problem::Changed {
                 event_type: version.event_type.clone(),
                 version: version.version,
                 rust_path: version.rust_path.clone(),
                 changes,
             });
         }
+        let mechanical = classify(&file.schema, &baseline);
+        let words = |changes: &[&Change]| changes.iter().map(ToString::to_string).collect();
+        let amendments = [
+            (
+                AmendmentKind::StandardKeywords,
+                mechanical.iter().map(ToString::to_string).collect(),
+                None,
+            ),
+            (AmendmentKind::Descriptions, words(&annotations), None),
+            (
+                AmendmentKind::Widening,
+                words(&validation),
+                self.widening.map(str::to_owned),
+            ),
+        ];
+        for (kind, changes, reason) in amendments {
+            let changes: Vec<String> = changes;
+            if !changes.is_empty() {
+                version.amendments.push(Amendment {
+                    kind,
+                    changes,
+                    reason,
+                });
+            }
+        }
+        None
     }
-    // What a field is, or why it is sent, is documentation: correcting it needs no new version,
-    // but the history says it changed.
-    let reclassified = fields::changes(recorded, &version.classifications);
-    if !reclassified.is_empty() {
-        version.amendments.push(Amendment {
-            kind: AmendmentKind::Classification,
-            changes: reclassified,
-        });
-    }
-    problem
 }
 
 /// An event type is one Rust type's history: two types defining it are refused.

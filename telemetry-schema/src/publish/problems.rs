@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 
 use super::compat::change::Change;
+use super::compat::verdict::{Compatibility, overall};
 
 /// Why the generator will not write.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,41 @@ pub enum Problem {
     },
 }
 
+/// What [`Problem::Changed`] says: every change, and what to do.
+fn changed(
+    f: &mut fmt::Formatter<'_>,
+    event_type: &str,
+    version: u32,
+    rust_path: Option<&str>,
+    changes: &[Change],
+) -> fmt::Result {
+    writeln!(
+        f,
+        "{event_type} v{version} is published, and its schema changed:"
+    )?;
+    for change in changes {
+        writeln!(f, "  - {change}")?;
+    }
+    let at = rust_path
+        .map(|path| format!(" on `{path}`"))
+        .unwrap_or_default();
+    if overall(changes) == Some(Compatibility::Compatible) {
+        writeln!(
+            f,
+            "  every payload v{version} accepted stays accepted: if its senders already send \
+             what it now accepts, correct it in place with `cargo xtask schema --widen \"REASON\"` \
+             (the catalogue records the reason); otherwise:"
+        )?;
+    }
+    write!(
+        f,
+        "  published versions never change what they accept: bump `version` to {next} in \
+         #[telemetry(...)]{at} (v{version}'s schema and examples stay as they are), or undo \
+         the change; corrected descriptions alone need no bump",
+        next = version + 1
+    )
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -100,26 +136,7 @@ impl fmt::Display for Problem {
                 version,
                 rust_path,
                 changes,
-            } => {
-                writeln!(
-                    f,
-                    "{event_type} v{version} is published, and its schema changed:"
-                )?;
-                for change in changes {
-                    writeln!(f, "  - {change}")?;
-                }
-                let at = rust_path
-                    .as_ref()
-                    .map(|path| format!(" on `{path}`"))
-                    .unwrap_or_default();
-                write!(
-                    f,
-                    "  published versions never change what they accept: bump `version` to {next} in \
-                     #[telemetry(...)]{at} (v{version}'s schema and examples stay as they are), or undo \
-                     the change; corrected descriptions alone need no bump",
-                    next = version + 1
-                )
-            }
+            } => changed(f, event_type, *version, rust_path.as_deref(), changes),
             Problem::Unpublished {
                 event_type,
                 version,

@@ -74,7 +74,15 @@ pub(crate) fn parse(text: &str) -> Result<BTreeMap<Key, Recorded>, String> {
                         .collect()
                 })
                 .unwrap_or_default();
-            amendments.push(Amendment { kind, changes });
+            let reason = amendment
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            amendments.push(Amendment {
+                kind,
+                changes,
+                reason,
+            });
         }
         let definition_names = event
             .get("streamDefinitions")
@@ -137,6 +145,7 @@ mod tests {
         let amended = vec![Amendment {
             kind: AmendmentKind::Descriptions,
             changes: vec!["`eventData.a`: description changed (compatible)".into()],
+            reason: None,
         }];
         let names = BTreeMap::from([("Deployed".to_owned(), "DeployedV1Data".to_owned())]);
         let rendered = render(

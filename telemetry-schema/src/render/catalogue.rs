@@ -62,7 +62,15 @@ pub fn render(
             let amendments: Vec<Value> = version
                 .amendments
                 .iter()
-                .map(|amendment| json!({ "kind": amendment.kind.name(), "changes": amendment.changes }))
+                .map(|amendment| {
+                    let mut entry =
+                        json!({ "kind": amendment.kind.name(), "changes": amendment.changes });
+                    if let (Some(reason), Some(entry)) = (&amendment.reason, entry.as_object_mut())
+                    {
+                        entry.insert("reason".into(), reason.clone().into());
+                    }
+                    entry
+                })
                 .collect();
             json!({
                 "eventType": version.event_type,

@@ -71,6 +71,12 @@ mod v1_redescribed {
         Envelope::new(&build_on_a_mac(), 1_700_000_000_000, event)
     }
 }
+deployed!(v1_widened, [version = 1], {
+    duration_ms: u64 = 4200,
+    success: bool = true,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String> = None,
+});
 deployed!(v1_unreleased, [version = 1, unreleased], { duration_ms: u64 = 4200, success: bool = true });
 deployed!(v2_draft, [version = 2, unreleased], {
     duration_ms: u64 = 4200,
@@ -394,6 +400,73 @@ fn a_published_version_takes_corrected_descriptions_and_classifications_and_reco
     );
     assert_eq!(catalogue["events"][0]["sent"], false);
     assert_eq!(catalogue["events"][1]["sent"], true);
+}
+
+#[test]
+fn a_published_version_is_widened_only_for_a_reason_and_never_narrowed() {
+    let root = tempfile::tempdir().unwrap();
+    publish(root.path(), vec![version::<v1::Deployed>()]);
+    let widened = || vec![version::<v1_widened::Deployed>()];
+
+    // Without a reason, a widening is refused like any change, saying it could be corrected.
+    let problems = refusal(generate(root.path(), widened()));
+    let message = problems[0].to_string();
+    assert!(
+        message.contains("  - `eventData.target`: optional key added (compatible)\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`cargo xtask schema --widen \"REASON\"`"),
+        "{message}"
+    );
+
+    // With one, the file is rewritten and the correction recorded, with its reason.
+    let reason = "mytool 1.2 already sends `target`";
+    let report = config()
+        .widen(reason)
+        .sync(root.path(), widened(), Mode::Write)
+        .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.written.contains(&V1_SCHEMA.to_owned()));
+    assert!(read(root.path(), V1_SCHEMA).contains("\"target\""));
+    let catalogue: Value = serde_json::from_str(&read(root.path(), files::CATALOGUE)).unwrap();
+    assert_eq!(
+        catalogue["events"][0]["amendments"],
+        serde_json::json!([{
+            "kind": "widening",
+            "changes": ["`eventData.target`: optional key added (compatible)"],
+            "reason": reason,
+        }])
+    );
+    assert!(read(root.path(), "docs/telemetry.md").contains(
+        "| 1 | first version<br>**amended**, widened (every payload it accepted stays \
+         accepted), because mytool 1.2 already sends `target`: `eventData.target`: optional key \
+         added (compatible) |"
+    ));
+
+    // Then it is as immutable as any: up to date without a reason, and going back (which
+    // narrows) is refused even with one.
+    assert!(publish(root.path(), widened()).is_empty());
+    let problems = refusal(
+        config()
+            .widen("no reason makes narrowing safe")
+            .files(root.path(), vec![version::<v1::Deployed>()])
+            .map(|(files, _)| files),
+    );
+    let message = problems[0].to_string();
+    assert!(
+        message.contains("`eventData.target`: key removed (breaking)"),
+        "{message}"
+    );
+    assert!(!message.contains("--widen"), "{message}");
+    // A breaking change together with a widening one is refused whole.
+    let problems = refusal(
+        config()
+            .widen("a reason")
+            .files(root.path(), vec![version::<v1_changed::Deployed>()])
+            .map(|(files, _)| files),
+    );
+    assert!(matches!(problems[0], Problem::Changed { .. }));
 }
 
 #[test]

@@ -17,7 +17,7 @@
 //! ```
 
 pub(crate) mod change;
-mod verdict;
+pub(crate) mod verdict;
 mod walker;
 
 use serde_json::Value;
