@@ -35,7 +35,7 @@ pub use accept::failure::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, Schem
 pub use error::Error;
 pub use report::check::{Report, check_lines};
 pub use report::replay::{Replayed, replay};
-pub use serve::counts::{Counts, VersionCounts};
+pub use serve::counts::{Counts, Refused, VersionCounts};
 pub use serve::limits::Limits;
 pub use serve::running::{Options, Running};
 

@@ -112,9 +112,9 @@ struct LimitArgs {
     /// The most bytes of a request body as sent.
     #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_body_bytes)]
     max_body_bytes: usize,
-    /// The most bytes a gzip body may inflate to.
-    #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_inflated_bytes)]
-    max_inflated_bytes: usize,
+    /// The most bytes a gzip body may inflate to [default: 4 × --max-body-bytes].
+    #[arg(long, value_name = "BYTES")]
+    max_inflated_bytes: Option<usize>,
     /// The most requests handled at once; more are answered 429.
     #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_in_flight)]
     max_in_flight: usize,
@@ -181,8 +181,11 @@ fn run_serve(serve: Serve) -> ExitCode {
     let options = Options {
         listen: serve.listen,
         limits: telemetry_receiver::Limits {
+            max_inflated_bytes: serve.limits.max_inflated_bytes.unwrap_or(
+                telemetry_receiver::Limits::with_body_bytes(serve.limits.max_body_bytes)
+                    .max_inflated_bytes,
+            ),
             max_body_bytes: serve.limits.max_body_bytes,
-            max_inflated_bytes: serve.limits.max_inflated_bytes,
             max_in_flight: serve.limits.max_in_flight,
             max_connections: serve.limits.max_connections,
             request_timeout: Duration::from_secs(serve.limits.request_timeout),

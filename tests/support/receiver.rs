@@ -268,12 +268,19 @@ impl Receiver {
 
     /// Waits until `/status` says `count` requests are being handled.
     pub fn wait_in_flight(&self, count: u64) {
+        self.wait_status("inFlight", count);
+    }
+
+    /// Waits until `/status` says the bodies of `count` requests are being read.
+    pub fn wait_receiving(&self, count: u64) {
+        self.wait_status("receiving", count);
+    }
+
+    /// Waits until `/status` says `count` under `key`.
+    fn wait_status(&self, key: &str, count: u64) {
         let started = Instant::now();
-        while self.status()["inFlight"] != count {
-            assert!(
-                started.elapsed() < WATCHDOG,
-                "never {count} request(s) in flight"
-            );
+        while self.status()[key] != count {
+            assert!(started.elapsed() < WATCHDOG, "never {count} {key}");
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::accept::document::{Document, InPlace};
-use crate::accept::failure::SchemaError;
+use crate::accept::failure::{SchemaError, capped};
 use crate::error::Error;
 
 /// The schema of one version's definition alone, and its validator once compiled (`None` when
@@ -158,14 +158,17 @@ impl Contract {
         &self.versions
     }
 
-    /// Every way `envelope`, of the version `(event_type, schema_version)`, breaks the stream
-    /// schema; empty when it is valid.
+    /// The first [`MAX_ERRORS`](Self::MAX_ERRORS) ways `envelope`, of the version
+    /// `(event_type, schema_version)`, breaks the stream schema, each message at most
+    /// [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) long, and how many ways there are in all;
+    /// empty when it is valid. An event with four million wrong items costs a few errors and a
+    /// count, not four million messages.
     pub(crate) fn violations(
         &self,
         event_type: &str,
         schema_version: i64,
         envelope: &Document<'_>,
-    ) -> Vec<SchemaError> {
+    ) -> (Vec<SchemaError>, usize) {
         let own = self
             .by_version
             .get(&(event_type.to_owned(), schema_version))
@@ -175,17 +178,28 @@ impl Contract {
         let validator = own.unwrap_or(&self.stream);
         // Most events are valid: telling so is far cheaper than collecting what is wrong.
         if validator.is_valid(envelope) {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
-        validator
-            .iter_errors(envelope)
-            .map(|error| SchemaError {
-                pointer: error.instance_path().to_string(),
-                keyword: error.kind().keyword().to_owned(),
-                message: error.to_string(),
-            })
-            .collect()
+        let mut errors = Vec::new();
+        let mut count = 0;
+        for error in validator.iter_errors(envelope) {
+            count += 1;
+            if errors.len() < Self::MAX_ERRORS {
+                errors.push(SchemaError {
+                    pointer: capped(&error.instance_path().to_string(), Self::MAX_MESSAGE_CHARS),
+                    keyword: error.kind().keyword().to_owned(),
+                    message: capped(&error.to_string(), Self::MAX_MESSAGE_CHARS),
+                });
+            }
+        }
+        (errors, count)
     }
+
+    /// The most errors a failure record keeps of one event.
+    pub const MAX_ERRORS: usize = 8;
+    /// The most characters of an error's message (and pointer) a failure record keeps: a
+    /// message that quotes a long value says its length instead of repeating it whole.
+    pub const MAX_MESSAGE_CHARS: usize = 512;
 }
 
 /// For each version the stream schema selects with `if` (`eventType` and `schemaVersion`
@@ -246,7 +260,9 @@ mod tests {
         .unwrap();
         let check = |version: (&str, i64), envelope: &serde_json::Value| {
             let text = envelope.to_string();
-            contract.violations(version.0, version.1, &serde_json::from_str(&text).unwrap())
+            contract
+                .violations(version.0, version.1, &serde_json::from_str(&text).unwrap())
+                .0
         };
         assert!(check(("BuildStarted", 2), &envelope).is_empty());
         envelope["eventData"]["imagesCount"] = "three".into();

@@ -147,7 +147,7 @@ pub(crate) fn from_span<'a>(
 }
 
 /// The span's attributes as received: strings as they are, other values as JSON.
-fn received(attributes: &[KeyValue]) -> BTreeMap<String, String> {
+pub(crate) fn received(attributes: &[KeyValue]) -> BTreeMap<String, String> {
     attributes
         .iter()
         .map(|attribute| {

@@ -112,6 +112,16 @@ impl FailureRecord {
     }
 }
 
+/// `text` cut to at most `max` characters; when cut, it says how long it was.
+pub(crate) fn capped(text: &str, max: usize) -> String {
+    let length = text.chars().count();
+    if length <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept}… (cut: {length} characters in all)")
+}
+
 /// `bytes` in standard base64, with padding.
 pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -132,7 +142,14 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, SchemaError, base64};
+    use super::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, SchemaError, base64, capped};
+
+    #[test]
+    fn long_messages_are_cut_and_say_their_length() {
+        assert_eq!(capped("short", 10), "short");
+        assert_eq!(capped("ééééé", 5), "ééééé");
+        assert_eq!(capped("abcdef", 3), "abc… (cut: 6 characters in all)");
+    }
 
     #[test]
     fn base64_as_rfc_4648_says() {

@@ -40,7 +40,13 @@ pub(crate) fn spans(
             });
         match checked {
             Ok(event) => outcome.accepted.push(event),
-            Err(record) => outcome.failed.push(*record),
+            Err(mut record) => {
+                // What came, as it came, whatever failed: a record that can be replayed.
+                if record.attributes.is_empty() {
+                    record.attributes = envelope::received(&span.attributes);
+                }
+                outcome.failed.push(*record);
+            }
         }
     }
     outcome
@@ -74,7 +80,7 @@ pub(crate) fn check(
             ),
         ));
     }
-    let errors = contract.violations(&event.event_type, event.schema_version, document);
+    let (errors, count) = contract.violations(&event.event_type, event.schema_version, document);
     if errors.is_empty() {
         return Ok(event);
     }
@@ -82,13 +88,16 @@ pub(crate) fn check(
         .first()
         .map(|error| format!("{} at `{}`", error.message, error.pointer))
         .unwrap_or_default();
+    let kept = if count > errors.len() {
+        format!(" (the first {} kept)", errors.len())
+    } else {
+        String::new()
+    };
     let mut record = fail(
         FailureKind::SchemaViolation,
         format!(
-            "{} v{} breaks its schema in {} place(s); first: {first}",
-            event.event_type,
-            event.schema_version,
-            errors.len()
+            "{} v{} breaks its schema in {count} place(s){kept}; first: {first}",
+            event.event_type, event.schema_version,
         ),
     );
     record.errors = errors;

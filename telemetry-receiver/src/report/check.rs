@@ -40,8 +40,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether the check passed: the command (if any) exited 0, at least one event arrived, and
-    /// none failed.
+    /// Whether the check passed: the command (if any) exited 0, at least one event arrived, none
+    /// failed, and no request was refused (a refused request's events never arrived).
     pub fn is_clean(&self) -> bool {
         self.problems().is_empty()
     }
@@ -60,6 +60,19 @@ impl Report {
         }
         if !self.failures.is_empty() {
             problems.push(format!("{} event(s) failed", self.failures.len()));
+        }
+        let refused = &self.counts.refused;
+        if refused.total() > 0 {
+            let reasons: Vec<String> = refused
+                .requests
+                .iter()
+                .map(|(reason, count)| format!("{count} × {reason}"))
+                .collect();
+            problems.push(format!(
+                "{} request(s) refused ({}), their events lost",
+                refused.total(),
+                reasons.join(", ")
+            ));
         }
         problems
     }

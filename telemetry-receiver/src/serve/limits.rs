@@ -5,9 +5,15 @@ use std::time::Duration;
 
 /// The receiver's limits.
 ///
+/// The body limit is the OpenTelemetry Collector's OTLP/HTTP receiver's default, 20 MiB, so
+/// that the largest batches werf's exporter sends (512 spans) fit; the inflated limit is four
+/// times the body limit.
+///
 /// ```
 /// let limits = telemetry_receiver::Limits::default();
-/// assert_eq!(limits.max_body_bytes, 4 << 20);
+/// assert_eq!(limits.max_body_bytes, 20 << 20);
+/// assert_eq!(limits.max_inflated_bytes, 4 * limits.max_body_bytes);
+/// assert_eq!(telemetry_receiver::Limits::with_body_bytes(1 << 20).max_inflated_bytes, 4 << 20);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -26,11 +32,26 @@ pub struct Limits {
     pub request_timeout: Duration,
 }
 
+impl Limits {
+    /// How many times the body limit a body may inflate to, unless set otherwise.
+    pub const INFLATION: usize = 4;
+
+    /// The default limits, with a body limit of `bytes` and the inflated limit scaled with it
+    /// ([`INFLATION`](Self::INFLATION) times).
+    pub fn with_body_bytes(bytes: usize) -> Self {
+        Limits {
+            max_body_bytes: bytes,
+            max_inflated_bytes: bytes.saturating_mul(Self::INFLATION),
+            ..Limits::default()
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 4 << 20,
-            max_inflated_bytes: 16 << 20,
+            max_body_bytes: 20 << 20,
+            max_inflated_bytes: Self::INFLATION * (20 << 20),
             max_in_flight: 16,
             max_connections: 512,
             request_timeout: Duration::from_secs(10),

@@ -1,7 +1,11 @@
-//! Serving: the HTTP layer ([`server`]) over decoding, accepting and storing, within its
-//! [`limits`], keeping [`counts`]; and a receiver on a thread of its own ([`running`]).
+//! Serving: the connection layer ([`server`]) over one export's way ([`pipeline`]: its body,
+//! decoding, accepting and storing) within its [`limits`], every [`answer`] it gives, keeping
+//! [`counts`] in its [`state`]; and a receiver on a thread of its own ([`running`]).
 
+pub(crate) mod answer;
 pub(crate) mod counts;
 pub(crate) mod limits;
+pub(crate) mod pipeline;
 pub(crate) mod running;
 pub(crate) mod server;
+pub(crate) mod state;

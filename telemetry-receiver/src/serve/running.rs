@@ -12,7 +12,8 @@ use crate::accept::contract::Contract;
 use crate::error::Error;
 use crate::serve::counts::{Counts, SharedCounts};
 use crate::serve::limits::Limits;
-use crate::serve::server::{self, State};
+use crate::serve::server;
+use crate::serve::state::State;
 use crate::store::Store;
 
 /// How a receiver serves.

@@ -381,7 +381,7 @@ fn other_methods_paths_and_garbage_get_a_clear_4xx() {
 }
 
 #[test]
-fn a_stalled_client_holds_no_one_up_is_cut_off_and_more_at_once_than_allowed_get_429() {
+fn a_stalled_client_holds_no_one_up_and_is_cut_off() {
     let receiver = Receiver::start(&["--request-timeout", "2", "--max-in-flight", "1"]);
     let good = request(werf_spans(&examples()[..1])).encode_to_vec();
     // Half a head, then nothing.
@@ -389,7 +389,8 @@ fn a_stalled_client_holds_no_one_up_is_cut_off_and_more_at_once_than_allowed_get
     half_head
         .write_all(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Ty")
         .unwrap();
-    // A whole head and half the body, then nothing: it holds the one request allowed in flight.
+    // A whole head and half the body, then nothing: a body still arriving holds none of the
+    // slots that bound decoding and checking, so the one slot stays free for others.
     let mut half_body = TcpStream::connect(&receiver.address).unwrap();
     half_body
         .write_all(
@@ -398,9 +399,9 @@ fn a_stalled_client_holds_no_one_up_is_cut_off_and_more_at_once_than_allowed_get
         )
         .unwrap();
     half_body.write_all(&good[..good.len() / 2]).unwrap();
-    receiver.wait_in_flight(1);
-    let busy = receiver.post("application/x-protobuf", None, &good);
-    assert_eq!(busy.status, 429, "{}", busy.text());
+    receiver.wait_receiving(1);
+    let served = receiver.post("application/x-protobuf", None, &good);
+    assert_eq!(served.status, 200, "{}", served.text());
     // Both are cut off after the request timeout; the one whose body stalled is told why.
     for (stream, expected) in [(&mut half_head, ""), (&mut half_body, "HTTP/1.1 408")] {
         let started = Instant::now();
@@ -415,8 +416,64 @@ fn a_stalled_client_holds_no_one_up_is_cut_off_and_more_at_once_than_allowed_get
         );
     }
     assert_eq!(
-        receiver.post("application/x-protobuf", None, &good).status,
-        200
+        receiver.status()["refused"]["requests"]["408 body_timeout"],
+        1
+    );
+}
+
+/// Today's UTC day, `YYYY-MM-DD`, as the store names its files.
+fn today() -> String {
+    let output = std::process::Command::new("date")
+        .args(["-u", "+%F"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn more_exports_at_once_than_allowed_get_429_and_a_failed_store_503_each_counted() {
+    let receiver = Receiver::start(&["--max-in-flight", "1"]);
+    // Today's events file is a FIFO: the store's writer blocks opening it until something reads
+    // it, so the first export holds the one slot for as long as the test wants.
+    let fifo = receiver
+        .data
+        .path()
+        .join(format!("events/{}.jsonl", today()));
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let good = request(werf_spans(&examples()[..1])).encode_to_vec();
+    let url = receiver.url();
+    let first = {
+        let good = good.clone();
+        std::thread::spawn(move || {
+            support::post(
+                &support::agent(),
+                &url,
+                "application/x-protobuf",
+                None,
+                &good,
+            )
+        })
+    };
+    receiver.wait_in_flight(1);
+    let busy = receiver.post("application/x-protobuf", None, &good);
+    assert_eq!(busy.status, 429, "{}", busy.text());
+    // Reading the FIFO lets the writer go on; a FIFO cannot be synced, so nothing of the first
+    // export is acknowledged as stored.
+    let mut reader = std::fs::File::open(&fifo).unwrap();
+    let first = first.join().unwrap();
+    assert_eq!(first.status, 503, "{}", first.text());
+    drop(reader.read(&mut [0; 64]));
+    assert_eq!(
+        receiver.status()["refused"],
+        serde_json::json!({
+            "requests": { "429 overloaded": 1, "503 not_stored": 1 },
+            "lostSpans": 1,
+            "lostRequests": 1,
+        })
     );
 }
 
@@ -490,7 +547,7 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0_with_a_summary() {
         )
         .unwrap();
     in_flight.write_all(&good[..10]).unwrap();
-    receiver.wait_in_flight(1);
+    receiver.wait_receiving(1);
     let finishing = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(300));
         in_flight.write_all(&good[10..]).unwrap();
