@@ -6,6 +6,14 @@
 //! only then acknowledges each batch. A request is answered only once its lines are on disk: an
 //! event the client saw acknowledged survives a crash or `kill -9`, and concurrent requests
 //! share one `fsync`.
+//!
+//! Every file holds whole lines only. A group whose write or `fsync` fails (a full disk) is
+//! undone: each file it touched is cut back to its length before the group and synced, so a
+//! refusal means nothing of it was stored, and the next line never lands on a half one. A file
+//! that does not end in a line feed when it is opened (a tail torn by anything else) has that
+//! tail moved aside into `DATA/quarantine/`, named in a line on standard error. A day's file
+//! moved or deleted while open (log rotation, a cleanup job) is noticed before the next write,
+//! and a new one opened: nothing acknowledged goes to a file no path names.
 
 use std::collections::BTreeMap;
 use std::fs::{DirBuilder, File, OpenOptions};
@@ -84,10 +92,12 @@ impl Store {
                 ))
             })?;
         }
+        let lock = lock(data)?;
         let (jobs, inbox) = mpsc::channel(queue.max(1));
         let writer = Writer {
             data: data.to_owned(),
             open: BTreeMap::new(),
+            _lock: lock,
         };
         std::thread::Builder::new()
             .name("receiver-store".into())
@@ -120,6 +130,54 @@ struct Writer {
     data: PathBuf,
     /// The files open, by kind and day: a day's file stays open until the next day's is.
     open: BTreeMap<(Kind, String), File>,
+    /// The folder's lock, held as long as the writer runs.
+    _lock: File,
+}
+
+/// The name of the data folder's lock file.
+pub(crate) const LOCK: &str = "receiver.lock";
+
+/// Takes the data folder's lock, for as long as the file returned is open: one writer a folder,
+/// so that two receivers never append to one file (their group commits would interleave) and
+/// whatever rewrites the files waits for none. The file says which process holds it.
+///
+/// # Errors
+///
+/// When another process holds it (named), or it cannot be taken.
+pub(crate) fn lock(data: &Path) -> Result<File, Error> {
+    let path = data.join(LOCK);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options
+        .open(&path)
+        .map_err(|error| Error::new(format!("cannot open {}: {error}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            return Err(Error::new(format!(
+                "another receiver uses {} (process {}): one receiver a data folder; give this \
+                 one a --data of its own",
+                data.display(),
+                holder.trim()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            return Err(Error::new(format!(
+                "cannot lock {}: {error}",
+                path.display()
+            )));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| writeln!(file, "{}", std::process::id()))
+        .map_err(|error| Error::new(format!("cannot write {}: {error}", path.display())))?;
+    Ok(file)
 }
 
 impl Writer {
@@ -136,7 +194,8 @@ impl Writer {
         }
     }
 
-    /// Appends every batch, then syncs each file touched once.
+    /// Appends every batch, then syncs each file touched once; on any failure, undoes the
+    /// whole group.
     fn write<'a>(&mut self, batches: impl Iterator<Item = &'a Batch>) -> Result<(), String> {
         let mut pending: BTreeMap<(Kind, String), Vec<&[u8]>> = BTreeMap::new();
         for batch in batches {
@@ -147,30 +206,77 @@ impl Writer {
                 }
             }
         }
+        // Each file touched, with its length before the group.
+        let mut touched: Vec<((Kind, String), u64)> = Vec::new();
+        let mut result = Ok(());
         for ((kind, day), texts) in pending {
-            let file = self
-                .file(kind, &day)
-                .map_err(|error| format!("cannot open {}/{day}.jsonl: {error}", kind.folder()))?;
-            texts
-                .into_iter()
-                .try_for_each(|text| file.write_all(text))
-                .and_then(|()| file.sync_data())
-                .map_err(|error| format!("cannot write {}/{day}.jsonl: {error}", kind.folder()))?;
+            let name = format!("{}/{day}.jsonl", kind.folder());
+            let file = match self.file(kind, &day) {
+                Ok(file) => file,
+                Err(error) => {
+                    result = Err(format!("cannot open {name}: {error}"));
+                    break;
+                }
+            };
+            let written = file
+                .metadata()
+                .map(|metadata| metadata.len())
+                .and_then(|length| {
+                    touched.push(((kind, day.clone()), length));
+                    texts
+                        .into_iter()
+                        .try_for_each(|text| file.write_all(text))
+                        .and_then(|()| file.sync_data())
+                });
+            if let Err(error) = written {
+                result = Err(format!("cannot write {name}: {error}"));
+                break;
+            }
         }
-        Ok(())
+        if result.is_err() {
+            self.undo(touched);
+        }
+        result
+    }
+
+    /// Cuts each file of `touched` back to its length before the group, and syncs it. After a
+    /// failed `fsync` what the kernel holds of a file is unknown, so the file is closed too,
+    /// and opened afresh (and checked for a torn tail) by the next write.
+    fn undo(&mut self, touched: Vec<((Kind, String), u64)>) {
+        for (key, length) in touched {
+            if let Some(file) = self.open.remove(&key) {
+                let undone = file.set_len(length).and_then(|()| file.sync_all());
+                if let Err(error) = undone {
+                    eprintln!(
+                        "receiver: cannot undo a failed write to {}/{}.jsonl ({error}); its \
+                         tail is moved aside when it is opened next",
+                        key.0.folder(),
+                        key.1
+                    );
+                }
+            }
+        }
     }
 
     /// The file of `kind` for `day`, opened for appending (and created, its folder synced, so
     /// that a new file survives a crash too).
     fn file(&mut self, kind: Kind, day: &str) -> io::Result<&mut File> {
         let key = (kind, day.to_owned());
+        let folder = self.data.join(kind.folder());
+        let path = folder.join(format!("{day}.jsonl"));
+        // A file moved or deleted since it was opened: the path names another file, or none.
+        if let Some(open) = self.open.get(&key)
+            && !same_file(open, &path)
+        {
+            self.open.remove(&key);
+        }
         if !self.open.contains_key(&key) {
-            let folder = self.data.join(kind.folder());
-            let path = folder.join(format!("{day}.jsonl"));
             let created = !path.exists();
             let file = private_append(&path)?;
             if created {
                 File::open(&folder)?.sync_all()?;
+            } else {
+                quarantine_torn_tail(&file, &path, &self.data, (kind, day))?;
             }
             // Earlier days' files of this kind are done with.
             self.open.retain(|(open_kind, _), _| *open_kind != kind);
@@ -180,6 +286,88 @@ impl Writer {
             .get_mut(&key)
             .ok_or_else(|| io::Error::other("the file just opened is gone"))
     }
+}
+
+/// Whether `path` names the file `open`.
+fn same_file(open: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (open.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = open;
+        path.exists()
+    }
+}
+
+/// Moves a torn tail of `file`, open for appending at `path` (what follows its last line feed),
+/// aside into `DATA/quarantine/<kind>-<day>-<ms>.partial`, synced, then cuts it off the file.
+fn quarantine_torn_tail(
+    file: &File,
+    path: &Path,
+    data: &Path,
+    (kind, day): (Kind, &str),
+) -> io::Result<()> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+
+    let length = file.metadata()?.len();
+    if length == 0 {
+        return Ok(());
+    }
+    let mut reader = private_read(path)?;
+    // Back from the end, a block at a time, to the last line feed.
+    let mut end = length;
+    let mut tail_start = 0;
+    let mut block = vec![0; 64 << 10];
+    'search: while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let size = usize::try_from(end - start).unwrap_or(block.len());
+        reader.seek(SeekFrom::Start(start))?;
+        reader.read_exact(&mut block[..size])?;
+        if start + size as u64 == length && block[size - 1] == b'\n' {
+            return Ok(());
+        }
+        if let Some(position) = block[..size].iter().rposition(|&byte| byte == b'\n') {
+            tail_start = start + position as u64 + 1;
+            break 'search;
+        }
+        end = start;
+    }
+    let folder = data.join("quarantine");
+    private_dir(&folder)?;
+    let name = format!("{}-{day}-{}.partial", kind.folder(), crate::day::now_ms());
+    let aside_path = folder.join(&name);
+    let mut aside = private_append(&aside_path)?;
+    reader.seek(SeekFrom::Start(tail_start))?;
+    io::copy(&mut (&mut reader).take(length - tail_start), &mut aside)?;
+    aside.sync_all()?;
+    File::open(&folder)?.sync_all()?;
+    file.set_len(tail_start)?;
+    file.sync_all()?;
+    eprintln!(
+        "receiver: {}/{day}.jsonl ended in a torn line of {} byte(s): moved to {}",
+        kind.folder(),
+        length - tail_start,
+        aside_path.display()
+    );
+    Ok(())
+}
+
+/// `path` opened for reading, never through a symlink.
+fn private_read(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
 }
 
 /// `dir` and its missing parents, readable by their owner only.

@@ -208,7 +208,11 @@ impl Receiver {
 
     /// [`start`](Self::start) with the schemas in `schemas`.
     pub fn start_with(schemas: &Path, args: &[&str]) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        Self::start_in(schemas, tempfile::tempdir().unwrap(), args)
+    }
+
+    /// [`start_with`](Self::start_with), storing into `data`.
+    pub fn start_in(schemas: &Path, data: tempfile::TempDir, args: &[&str]) -> Self {
         let mut child = Command::new(telemetry_tests::receiver())
             .arg("serve")
             .arg("--schemas")
@@ -249,11 +253,12 @@ impl Receiver {
 
     /// Exports `spans` as protobuf.
     pub fn export(&self, spans: Vec<Span>) -> Answer {
-        self.post(
-            "application/x-protobuf",
-            None,
-            &request(spans).encode_to_vec(),
-        )
+        self.export_body(&request(spans).encode_to_vec())
+    }
+
+    /// Exports an encoded `ExportTraceServiceRequest`.
+    pub fn export_body(&self, body: &[u8]) -> Answer {
+        self.post("application/x-protobuf", None, body)
     }
 
     /// `GET /status`.
@@ -351,6 +356,12 @@ pub fn post(
         allow: header("allow"),
         body: response.body_mut().read_to_vec().unwrap(),
     }
+}
+
+/// Today's UTC day, `YYYY-MM-DD`, as the store names its files.
+pub fn today() -> String {
+    let output = Command::new("date").args(["-u", "+%F"]).output().unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 /// Every line of every file in `folder`, files sorted by name.

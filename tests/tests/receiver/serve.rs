@@ -421,15 +421,6 @@ fn a_stalled_client_holds_no_one_up_and_is_cut_off() {
     );
 }
 
-/// Today's UTC day, `YYYY-MM-DD`, as the store names its files.
-fn today() -> String {
-    let output = std::process::Command::new("date")
-        .args(["-u", "+%F"])
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
 #[test]
 fn more_exports_at_once_than_allowed_get_429_and_a_failed_store_503_each_counted() {
     let receiver = Receiver::start(&["--max-in-flight", "1"]);
@@ -438,7 +429,7 @@ fn more_exports_at_once_than_allowed_get_429_and_a_failed_store_503_each_counted
     let fifo = receiver
         .data
         .path()
-        .join(format!("events/{}.jsonl", today()));
+        .join(format!("events/{}.jsonl", support::today()));
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
