@@ -138,7 +138,11 @@ async fn read_body(limits: Limits, request: Request<Incoming>) -> Result<Bytes, 
     // What is read and thrown away to answer a body over the limit: past this, the connection
     // is closed without reading on.
     let drain_bound = (max as u64).saturating_mul(4).max(64 << 20);
-    let capacity = declared.map_or(0, |length| usize::try_from(length).unwrap_or(max).min(max));
+    // What a client declares is not yet sent: memory grows with what arrives, from at most 1 MiB
+    // reserved up front.
+    let capacity = declared.map_or(0, |length| {
+        usize::try_from(length).unwrap_or(max).min(max).min(1 << 20)
+    });
     let mut buffer: Vec<u8> = Vec::with_capacity(if over { 0 } else { capacity });
     let mut read = 0_u64;
     let deadline = tokio::time::Instant::now() + limits.request_timeout;
