@@ -33,7 +33,7 @@ use std::path::Path;
 pub use accept::contract::Contract;
 pub use accept::failure::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, SchemaError};
 pub use error::Error;
-pub use report::check::{Report, check_lines};
+pub use report::check::{Report, check_lines, check_reader};
 pub use report::replay::{Replayed, replay};
 pub use serve::counts::{Counts, Refused, VersionCounts};
 pub use serve::limits::Limits;

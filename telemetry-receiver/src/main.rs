@@ -112,16 +112,30 @@ struct LimitArgs {
     /// The most bytes of a request body as sent.
     #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_body_bytes)]
     max_body_bytes: usize,
-    /// The most bytes a gzip body may inflate to [default: 4 × --max-body-bytes].
+    /// The most bytes a compressed body may inflate to [default: 2 × --max-body-bytes].
     #[arg(long, value_name = "BYTES")]
     max_inflated_bytes: Option<usize>,
+    /// The most spans one request may carry; more are refused with 413.
+    #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_spans)]
+    max_spans: usize,
+    /// The most bytes the attributes of one event may weigh; heavier ones fail unread.
+    #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_event_bytes)]
+    max_event_bytes: usize,
     /// The most requests handled at once; more are answered 429.
     #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_in_flight)]
     max_in_flight: usize,
     /// The most connections open at once.
     #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_connections)]
     max_connections: usize,
-    /// Seconds a client may take to send a request's head, then its body.
+    /// The most connections open at once from one address [default: no limit, since a load
+    /// balancer is one address].
+    #[arg(long, value_name = "N")]
+    max_connections_per_peer: Option<usize>,
+    /// Seconds a connection may take to send a request's whole head, from when it opens or its
+    /// previous answer was sent.
+    #[arg(long, value_name = "SECONDS", default_value_t = telemetry_receiver::Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds a client may take to send a request's body.
     #[arg(long, value_name = "SECONDS", default_value_t = telemetry_receiver::Limits::default().request_timeout.as_secs())]
     request_timeout: u64,
 }
@@ -186,8 +200,12 @@ fn run_serve(serve: Serve) -> ExitCode {
                     .max_inflated_bytes,
             ),
             max_body_bytes: serve.limits.max_body_bytes,
+            max_spans: serve.limits.max_spans,
+            max_event_bytes: serve.limits.max_event_bytes,
             max_in_flight: serve.limits.max_in_flight,
             max_connections: serve.limits.max_connections,
+            max_connections_per_peer: serve.limits.max_connections_per_peer,
+            header_timeout: Duration::from_secs(serve.limits.header_timeout),
             request_timeout: Duration::from_secs(serve.limits.request_timeout),
         },
         span_names: serve.spans.names,
@@ -300,11 +318,14 @@ fn offline(check: &Check) -> Result<Report, String> {
         );
     };
     let contract = Contract::load(&check.schemas).map_err(|error| error.to_string())?;
-    let text = std::fs::read_to_string(file).map_err(|error| {
+    let cannot_read = |error: std::io::Error| {
         format!(
             "cannot read {}: {error}",
             std::path::Path::new(file).display()
         )
-    })?;
-    Ok(telemetry_receiver::check_lines(&contract, &text))
+    };
+    // A line at a time: memory does not grow with the file.
+    let reader = std::fs::File::open(file).map_err(cannot_read)?;
+    telemetry_receiver::check_reader(&contract, std::io::BufReader::new(reader))
+        .map_err(cannot_read)
 }

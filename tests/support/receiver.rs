@@ -241,6 +241,23 @@ impl Receiver {
         }
     }
 
+    /// The most memory the process has held resident so far, in bytes (`VmHWM`).
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmHWM:"))
+            .unwrap();
+        let kib: u64 = line
+            .trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .unwrap();
+        kib * 1024
+    }
+
     /// `http://ADDRESS/v1/traces`.
     pub fn url(&self) -> String {
         format!("http://{}/v1/traces", self.address)

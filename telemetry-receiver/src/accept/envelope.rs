@@ -38,41 +38,27 @@ impl Envelope {
 /// The event a span of the program carries, and, when `read` says, the same envelope read in
 /// place from the span's attributes, to be checked (made while the line is, so that nothing is
 /// parsed twice); or why the span carries no event (a record that keeps its attributes as
-/// received).
+/// received). Attributes of more than `max_bytes` in all are not read at all.
 pub(crate) fn from_span<'a>(
     name: &str,
     attributes: &'a [KeyValue],
     received_at: u64,
-    read: bool,
+    (read, max_bytes): (bool, usize),
 ) -> Result<(Envelope, Option<Document<'a>>), Box<FailureRecord>> {
-    let find = |key: &str| {
-        attributes
-            .iter()
-            .find(|attribute| attribute.key == key)
-            .and_then(|attribute| attribute.value.as_ref())
-            .and_then(|value| value.value.as_ref())
-    };
-    let key_of = |value: SpanValue| {
-        SPAN_ATTRIBUTES
-            .iter()
-            .find(|attribute| attribute.value == value)
-            .map_or("", |attribute| attribute.key)
-    };
+    let find = |key: &str| find(attributes, key);
     let fail = |kind: FailureKind, message: String| {
-        let mut record = FailureRecord::new(received_at, kind, message);
-        name.clone_into(&mut record.span_name);
-        record.attributes = received(attributes);
-        if let Some(Any::StringValue(event_type)) = find(key_of(SpanValue::EventType)) {
-            record.event_type.clone_from(event_type);
-        }
-        if let Some(Any::IntValue(version)) = find(key_of(SpanValue::SchemaVersion))
-            && version.unsigned_abs() <= MAX_SAFE_INTEGER.unsigned_abs()
-        {
-            record.schema_version = *version;
-        }
-        Box::new(record)
+        failure(name, attributes, received_at, (kind, message))
     };
-
+    let weight = weight(attributes);
+    if weight > max_bytes {
+        return Err(fail(
+            FailureKind::EventTooLarge,
+            format!(
+                "the span's attributes weigh {weight} bytes, more than the {max_bytes} this \
+                 receiver checks in one event"
+            ),
+        ));
+    }
     let mut line = Vec::with_capacity(512);
     line.push(b'{');
     let (mut event_type, mut schema_version) = (String::new(), 0);
@@ -144,6 +130,62 @@ pub(crate) fn from_span<'a>(
         envelope,
         document.map(|pairs| Document::Object(Members::new(pairs))),
     ))
+}
+
+/// The value of the attribute `key`, if there is one.
+fn find<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Any> {
+    attributes
+        .iter()
+        .find(|attribute| attribute.key == key)
+        .and_then(|attribute| attribute.value.as_ref())
+        .and_then(|value| value.value.as_ref())
+}
+
+/// The envelope key of `value`.
+fn key_of(value: SpanValue) -> &'static str {
+    SPAN_ATTRIBUTES
+        .iter()
+        .find(|attribute| attribute.value == value)
+        .map_or("", |attribute| attribute.key)
+}
+
+/// The record of a span of `name` with `attributes` that carries no event, for `why`: what
+/// failed, in words.
+fn failure(
+    name: &str,
+    attributes: &[KeyValue],
+    received_at: u64,
+    (kind, message): (FailureKind, String),
+) -> Box<FailureRecord> {
+    let mut record = FailureRecord::new(received_at, kind, message);
+    name.clone_into(&mut record.span_name);
+    record.attributes = received(attributes);
+    if let Some(Any::StringValue(event_type)) = find(attributes, key_of(SpanValue::EventType)) {
+        record.event_type.clone_from(event_type);
+    }
+    if let Some(Any::IntValue(version)) = find(attributes, key_of(SpanValue::SchemaVersion))
+        && version.unsigned_abs() <= MAX_SAFE_INTEGER.unsigned_abs()
+    {
+        record.schema_version = *version;
+    }
+    Box::new(record)
+}
+
+/// How many bytes `attributes` weigh: their strings' lengths, 8 for any other value.
+fn weight(attributes: &[KeyValue]) -> usize {
+    attributes
+        .iter()
+        .map(|attribute| {
+            match attribute
+                .value
+                .as_ref()
+                .and_then(|value| value.value.as_ref())
+            {
+                Some(Any::StringValue(text)) => text.len(),
+                _ => 8,
+            }
+        })
+        .sum()
 }
 
 /// The span's attributes as received: strings as they are, other values as JSON.
@@ -253,7 +295,8 @@ mod tests {
     #[test]
     fn the_envelope_comes_back_in_its_order_on_one_line() {
         let attributes = span();
-        let (event, document) = from_span("telemetry.werf.io", &attributes, 0, true).unwrap();
+        let (event, document) =
+            from_span("telemetry.werf.io", &attributes, 0, (true, 1 << 20)).unwrap();
         // What is checked means what is stored.
         assert_eq!(
             document.unwrap().to_value(),
@@ -273,7 +316,7 @@ mod tests {
     fn a_span_that_carries_no_envelope_is_a_record_of_why() {
         let mut missing = span();
         missing.retain(|attribute| attribute.key != "userID");
-        let record = from_span("s", &missing, 5, false).unwrap_err();
+        let record = from_span("s", &missing, 5, (false, 1 << 20)).unwrap_err();
         assert_eq!(record.failure, FailureKind::AttributeMissing);
         assert_eq!(record.message, "the span has no attribute `userID`");
         assert_eq!(
@@ -285,7 +328,7 @@ mod tests {
 
         let mut wrong = span();
         wrong[0] = attribute("ts", Any::StringValue("now".into()));
-        let record = from_span("s", &wrong, 0, true).unwrap_err();
+        let record = from_span("s", &wrong, 0, (true, 1 << 20)).unwrap_err();
         assert_eq!(record.failure, FailureKind::AttributeType);
         assert_eq!(
             record.message,
@@ -295,18 +338,28 @@ mod tests {
         let mut not_json = span();
         not_json[6] = attribute("eventData", Any::StringValue("{imagesCount: 3}".into()));
         assert_eq!(
-            from_span("s", &not_json, 0, true).unwrap_err().failure,
+            from_span("s", &not_json, 0, (true, 1 << 20))
+                .unwrap_err()
+                .failure,
             FailureKind::NotJson
+        );
+        // Attributes heavier than the limit are not read at all.
+        assert_eq!(
+            from_span("s", &not_json, 0, (true, 8)).unwrap_err().failure,
+            FailureKind::EventTooLarge
         );
 
         let mut huge = span();
         huge[8] = attribute("schemaVersion", Any::IntValue(i64::MAX));
         assert_eq!(
-            from_span("s", &huge, 0, false).unwrap().0.schema_version,
+            from_span("s", &huge, 0, (false, 1 << 20))
+                .unwrap()
+                .0
+                .schema_version,
             i64::MAX
         );
         huge[6] = attribute("eventData", Any::BoolValue(true));
-        let record = from_span("s", &huge, 0, false).unwrap_err();
+        let record = from_span("s", &huge, 0, (false, 1 << 20)).unwrap_err();
         assert_eq!(
             (
                 record.schema_version,

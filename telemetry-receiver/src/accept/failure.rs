@@ -6,6 +6,7 @@
 //! came, or the undecodable body; so that it can be replayed once the schema or the sender is
 //! fixed.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -31,6 +32,10 @@ pub enum FailureKind {
     UnknownEventVersion,
     /// The envelope breaks its version's schema.
     SchemaViolation,
+    /// The span's attributes weigh more than
+    /// [`Limits::max_event_bytes`](crate::Limits::max_event_bytes): the receiver does not read
+    /// them into a document to check (a megabyte of `[1,1,...]` is millions of values).
+    EventTooLarge,
 }
 
 impl fmt::Display for FailureKind {
@@ -42,6 +47,7 @@ impl fmt::Display for FailureKind {
             FailureKind::NotJson => "not_json",
             FailureKind::UnknownEventVersion => "unknown_event_version",
             FailureKind::SchemaViolation => "schema_violation",
+            FailureKind::EventTooLarge => "event_too_large",
         })
     }
 }
@@ -105,11 +111,64 @@ impl FailureRecord {
         crate::serve::counts::version_key(&self.event_type, self.schema_version)
     }
 
-    /// The record as one JSON line.
+    /// The record as one JSON line, what was received kept whole up to
+    /// [`MAX_KEPT_BYTES`](Self::MAX_KEPT_BYTES) a value, and past that replaced by its length and
+    /// SHA-256 ([`kept`]): a failure costs the disk no more than a bounded line, whatever came.
     pub(crate) fn line(&self) -> String {
+        let bounded = Bounded {
+            received_at: self.received_at,
+            failure: self.failure,
+            message: kept(&self.message),
+            errors: &self.errors,
+            event_type: kept(&self.event_type),
+            schema_version: self.schema_version,
+            span_name: kept(&self.span_name),
+            envelope: kept(&self.envelope),
+            attributes: self
+                .attributes
+                .iter()
+                .map(|(key, value)| (kept(key), kept(value)))
+                .collect(),
+            body: kept(&self.body),
+        };
         // Strings, integers and maps of strings always serialise.
-        serde_json::to_string(self).unwrap_or_default()
+        serde_json::to_string(&bounded).unwrap_or_default()
     }
+
+    /// The most bytes of one received value (the envelope, an attribute, the body) a record's
+    /// line keeps whole: an event of werf's weighs a few KB.
+    pub const MAX_KEPT_BYTES: usize = 64 << 10;
+}
+
+/// A record's line, its received values bounded.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bounded<'a> {
+    received_at: u64,
+    failure: FailureKind,
+    message: Cow<'a, str>,
+    errors: &'a [SchemaError],
+    event_type: Cow<'a, str>,
+    schema_version: i64,
+    span_name: Cow<'a, str>,
+    envelope: Cow<'a, str>,
+    attributes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    body: Cow<'a, str>,
+}
+
+/// `text`, or when longer than [`FailureRecord::MAX_KEPT_BYTES`], what replaces it: its
+/// length and SHA-256, enough to tell it from others and to match it against a sender's copy.
+pub(crate) fn kept(text: &str) -> Cow<'_, str> {
+    if text.len() <= FailureRecord::MAX_KEPT_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest.as_ref() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    Cow::Owned(format!("(cut: {} bytes, sha256 {hex})", text.len()))
 }
 
 /// `text` cut to at most `max` characters; when cut, it says how long it was.
@@ -143,6 +202,25 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::{FAILED_EVENT_SCHEMA, FailureKind, FailureRecord, SchemaError, base64, capped};
+
+    #[test]
+    fn a_records_line_keeps_long_values_as_their_length_and_digest() {
+        let mut record = FailureRecord::new(1, FailureKind::Undecodable, "not protobuf");
+        record.body = "A".repeat(FailureRecord::MAX_KEPT_BYTES + 1);
+        record.envelope = "{}".into();
+        let line = record.line();
+        assert!(line.len() < 1024, "{} bytes", line.len());
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["envelope"], "{}");
+        let body = value["body"].as_str().unwrap();
+        assert!(body.starts_with("(cut: 65537 bytes, sha256 "), "{body}");
+        assert_eq!(body.len(), "(cut: 65537 bytes, sha256 )".len() + 64);
+        record.body = "A".repeat(FailureRecord::MAX_KEPT_BYTES);
+        assert_eq!(
+            serde_json::from_str::<FailureRecord>(&record.line()).unwrap(),
+            record
+        );
+    }
 
     #[test]
     fn long_messages_are_cut_and_say_their_length() {

@@ -20,12 +20,13 @@ pub(crate) struct Outcome {
 }
 
 /// Sorts `spans`, received at `received_at`; with `validate` off (for benchmarks), events are
-/// rebuilt but not checked.
+/// rebuilt but not checked; a span whose attributes weigh more than `max_event_bytes` fails
+/// unread.
 pub(crate) fn spans(
     contract: &Contract,
     spans: Vec<Span>,
     received_at: u64,
-    validate: bool,
+    (validate, max_event_bytes): (bool, usize),
 ) -> Outcome {
     let mut outcome = Outcome::default();
     for span in spans {
@@ -33,11 +34,16 @@ pub(crate) fn spans(
             outcome.ignored += 1;
             continue;
         }
-        let checked = envelope::from_span(&span.name, &span.attributes, received_at, validate)
-            .and_then(|(event, document)| match document {
-                Some(document) => check(contract, event, &document, received_at, &span.name),
-                None => Ok(event),
-            });
+        let checked = envelope::from_span(
+            &span.name,
+            &span.attributes,
+            received_at,
+            (validate, max_event_bytes),
+        )
+        .and_then(|(event, document)| match document {
+            Some(document) => check(contract, event, &document, received_at, &span.name),
+            None => Ok(event),
+        });
         match checked {
             Ok(event) => outcome.accepted.push(event),
             Err(mut record) => {

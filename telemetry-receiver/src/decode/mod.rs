@@ -1,9 +1,10 @@
 //! Decoding a request body into OTLP spans: a pure module, no transport in it. The body is
 //! protobuf (`application/x-protobuf`) or OTLP/JSON (`application/json`: trace and span IDs in
-//! hex, 64-bit integers as strings or numbers), either one perhaps gzip; [`gzip`] is the only
-//! code that inflates, and it stops at its limit.
+//! hex, 64-bit integers as strings or numbers), either one perhaps compressed (gzip, deflate,
+//! zstd); [`inflate`] is the only code that inflates, and it stops at its limit.
 
-pub(crate) mod gzip;
+pub(crate) mod count;
+pub(crate) mod inflate;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
@@ -47,6 +48,10 @@ pub(crate) enum Compression {
     None,
     /// `gzip`.
     Gzip,
+    /// `deflate` (and `zlib`, as the OpenTelemetry Collector also names it): zlib's format.
+    Deflate,
+    /// `zstd`.
+    Zstd,
 }
 
 impl Compression {
@@ -56,6 +61,13 @@ impl Compression {
             None | Some("") => Some(Compression::None),
             Some(encoding) if encoding.eq_ignore_ascii_case("identity") => Some(Compression::None),
             Some(encoding) if encoding.eq_ignore_ascii_case("gzip") => Some(Compression::Gzip),
+            Some(encoding)
+                if encoding.eq_ignore_ascii_case("deflate")
+                    || encoding.eq_ignore_ascii_case("zlib") =>
+            {
+                Some(Compression::Deflate)
+            }
+            Some(encoding) if encoding.eq_ignore_ascii_case("zstd") => Some(Compression::Zstd),
             Some(_) => None,
         }
     }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::Serialize;
@@ -31,8 +32,12 @@ pub struct Report {
     pub command_failed: bool,
     /// Events received, stored, failed and ignored, by version.
     pub counts: Counts,
-    /// Every failure, in the order received.
+    /// The failures, in the order received: every one of a live check; the first
+    /// [`MAX_FAILURES_KEPT`](Self::MAX_FAILURES_KEPT) of a log file checked offline (the counts
+    /// have them all).
     pub failures: Vec<FailureRecord>,
+    /// Failures left out of `failures`, past the first ones kept.
+    pub failures_left_out: u64,
     /// Versions the program sends, by the catalogue, of which no event arrived.
     pub unseen_versions: Vec<String>,
     /// For each version that arrived, the paths of its fields no event carried.
@@ -58,8 +63,9 @@ impl Report {
         if self.counts.stored + self.counts.failed == 0 {
             problems.push("no event arrived".to_owned());
         }
-        if !self.failures.is_empty() {
-            problems.push(format!("{} event(s) failed", self.failures.len()));
+        let failed = self.failures.len() as u64 + self.failures_left_out;
+        if failed > 0 {
+            problems.push(format!("{failed} event(s) failed"));
         }
         let refused = &self.counts.refused;
         if refused.total() > 0 {
@@ -98,6 +104,10 @@ impl Report {
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
     }
 
+    /// The most failures a check of a log file keeps whole: its memory does not grow with the
+    /// file.
+    pub const MAX_FAILURES_KEPT: usize = 1000;
+
     /// The report of `counts`, `failures` and the events stored (`lines`), against `contract`.
     pub(crate) fn new<'a>(
         contract: &Contract,
@@ -105,12 +115,28 @@ impl Report {
         failures: Vec<FailureRecord>,
         lines: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let (unseen_versions, unseen_fields) = coverage(contract, lines);
+        let mut coverage = Coverage::default();
+        for line in lines {
+            coverage.add(line);
+        }
+        Self::of(contract, counts, (failures, 0), &coverage)
+    }
+
+    /// The report of `counts`, the failures kept and how many were left out, and what the
+    /// events stored covered, against `contract`.
+    fn of(
+        contract: &Contract,
+        counts: Counts,
+        (failures, failures_left_out): (Vec<FailureRecord>, u64),
+        coverage: &Coverage,
+    ) -> Self {
+        let (unseen_versions, unseen_fields) = coverage.unseen(contract);
         Report {
             command_exit_code: None,
             command_failed: false,
             counts,
             failures,
+            failures_left_out,
             unseen_versions,
             unseen_fields,
         }
@@ -130,6 +156,13 @@ impl fmt::Display for Report {
                 )?;
             }
         }
+        if self.failures_left_out > 0 {
+            writeln!(
+                f,
+                "… and {} more failure(s), left out",
+                self.failures_left_out
+            )?;
+        }
         if self.unseen_versions.is_empty() {
             writeln!(f, "coverage: every event version was seen")?;
         } else {
@@ -145,16 +178,17 @@ impl fmt::Display for Report {
     }
 }
 
-/// The versions the contract's program sends that no line is of, and for those some line is of,
-/// the field paths no line has.
-fn coverage<'a>(
-    contract: &Contract,
-    lines: impl IntoIterator<Item = &'a str>,
-) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
-    let mut seen: BTreeMap<(String, u32), BTreeSet<String>> = BTreeMap::new();
-    for line in lines {
+/// The field paths each version's events carried, gathered line by line.
+#[derive(Debug, Default)]
+struct Coverage {
+    seen: BTreeMap<(String, u32), BTreeSet<String>>,
+}
+
+impl Coverage {
+    /// Adds the paths of the envelope `line`.
+    fn add(&mut self, line: &str) {
         let Ok(envelope) = serde_json::from_str::<Value>(line) else {
-            continue;
+            return;
         };
         let key = envelope.get("eventType").and_then(Value::as_str).zip(
             envelope
@@ -163,29 +197,37 @@ fn coverage<'a>(
                 .and_then(|version| u32::try_from(version).ok()),
         );
         if let Some((event_type, version)) = key {
-            let paths = seen.entry((event_type.to_owned(), version)).or_default();
+            let paths = self
+                .seen
+                .entry((event_type.to_owned(), version))
+                .or_default();
             paths_of(&envelope, "", paths);
         }
     }
-    let mut unseen_versions = Vec::new();
-    let mut unseen_fields = BTreeMap::new();
-    for ((event_type, version), fields) in contract.sent_versions() {
-        let key = format!("{event_type}.v{version}");
-        match seen.get(&(event_type.clone(), *version)) {
-            None => unseen_versions.push(key),
-            Some(paths) => {
-                let missing: Vec<String> = fields
-                    .iter()
-                    .filter(|field| !paths.contains(*field))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    unseen_fields.insert(key, missing);
+
+    /// The versions the contract's program sends that no line was of, and for those some line
+    /// was of, the field paths no line had.
+    fn unseen(&self, contract: &Contract) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+        let mut unseen_versions = Vec::new();
+        let mut unseen_fields = BTreeMap::new();
+        for ((event_type, version), fields) in contract.sent_versions() {
+            let key = format!("{event_type}.v{version}");
+            match self.seen.get(&(event_type.clone(), *version)) {
+                None => unseen_versions.push(key),
+                Some(paths) => {
+                    let missing: Vec<String> = fields
+                        .iter()
+                        .filter(|field| !paths.contains(*field))
+                        .cloned()
+                        .collect();
+                    if !missing.is_empty() {
+                        unseen_fields.insert(key, missing);
+                    }
                 }
             }
         }
+        (unseen_versions, unseen_fields)
     }
-    (unseen_versions, unseen_fields)
 }
 
 /// Every path of `value` (at `path`), as the catalogue writes them: `a.b`, `a[].c`.
@@ -248,58 +290,94 @@ pub(crate) fn read_data(data: &Path) -> Result<(Vec<String>, Vec<FailureRecord>)
 /// The offline check: every event line of a log file's `text` (diagnostic lines, which have a
 /// `diagnostic` key, left out) checked against `contract`.
 pub fn check_lines(contract: &Contract, text: &str) -> Report {
+    // Reading from memory cannot fail.
+    check_reader(contract, text.as_bytes())
+        .unwrap_or_else(|_| Report::new(contract, Counts::default(), Vec::new(), []))
+}
+
+/// [`check_lines`] of what `reader` reads, a line at a time: memory grows with the longest
+/// line and the versions seen, not with the file (failures past
+/// [`Report::MAX_FAILURES_KEPT`] are counted, not kept).
+///
+/// # Errors
+///
+/// When reading fails.
+pub fn check_reader(contract: &Contract, mut reader: impl BufRead) -> std::io::Result<Report> {
     let received_at = now_ms();
     let mut counts = Counts::default();
     let mut failures = Vec::new();
-    let mut accepted = Vec::new();
-    for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        let document = match serde_json::from_str::<Document<'_>>(line) {
-            Ok(Document::Object(members)) if members.get("diagnostic").is_some() => continue,
-            Ok(document) => document,
-            Err(error) => {
-                let mut record = FailureRecord::new(
-                    received_at,
-                    FailureKind::NotJson,
-                    format!("the line is not JSON: {error}"),
-                );
-                line.clone_into(&mut record.envelope);
-                counts.failed(record.version_key(), 1);
-                failures.push(record);
-                continue;
-            }
-        };
-        let field = |key: &str| match &document {
-            Document::Object(members) => members.get(key),
-            _ => None,
-        };
-        let event = Envelope {
-            line: line.as_bytes().to_vec(),
-            event_type: match field("eventType") {
-                Some(Document::String(event_type)) => event_type.clone().into_owned(),
-                _ => String::new(),
-            },
-            schema_version: match field("schemaVersion") {
-                Some(Document::Number(version)) => version.as_i64().unwrap_or_default(),
-                _ => 0,
-            },
-        };
-        match receive::check(contract, event, &document, received_at, "") {
-            Ok(event) => {
+    let mut left_out = 0_u64;
+    let mut coverage = Coverage::default();
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        if reader.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buffer);
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match check_line(contract, line, received_at) {
+            None => {}
+            Some(Ok(event)) => {
                 counts.stored(event.version_key(), 1);
-                accepted.push(String::from_utf8_lossy(&event.line).into_owned());
+                coverage.add(line);
             }
-            Err(record) => {
+            Some(Err(record)) => {
                 counts.failed(record.version_key(), 1);
-                failures.push(*record);
+                if failures.len() < Report::MAX_FAILURES_KEPT {
+                    failures.push(*record);
+                } else {
+                    left_out += 1;
+                }
             }
         }
     }
-    Report::new(
+    Ok(Report::of(
         contract,
         counts,
-        failures,
-        accepted.iter().map(String::as_str),
-    )
+        (failures, left_out),
+        &coverage,
+    ))
+}
+
+/// One line of a log file checked: `None` for a diagnostic line.
+fn check_line(
+    contract: &Contract,
+    line: &str,
+    received_at: u64,
+) -> Option<Result<Envelope, Box<FailureRecord>>> {
+    let document = match serde_json::from_str::<Document<'_>>(line) {
+        Ok(Document::Object(members)) if members.get("diagnostic").is_some() => return None,
+        Ok(document) => document,
+        Err(error) => {
+            let mut record = FailureRecord::new(
+                received_at,
+                FailureKind::NotJson,
+                format!("the line is not JSON: {error}"),
+            );
+            line.clone_into(&mut record.envelope);
+            return Some(Err(Box::new(record)));
+        }
+    };
+    let field = |key: &str| match &document {
+        Document::Object(members) => members.get(key),
+        _ => None,
+    };
+    let event = Envelope {
+        line: line.as_bytes().to_vec(),
+        event_type: match field("eventType") {
+            Some(Document::String(event_type)) => event_type.clone().into_owned(),
+            _ => String::new(),
+        },
+        schema_version: match field("schemaVersion") {
+            Some(Document::Number(version)) => version.as_i64().unwrap_or_default(),
+            _ => 0,
+        },
+    };
+    Some(receive::check(contract, event, &document, received_at, ""))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use hyper::{Request, Response, StatusCode, Version};
 use crate::accept::failure::{FailureKind, FailureRecord, base64};
 use crate::accept::receive;
 use crate::day::now_ms;
-use crate::decode::gzip::{InflateError, inflate};
+use crate::decode::inflate::{InflateError, inflate};
 use crate::decode::{self, Compression, Format};
 use crate::serve::answer::{Rejection, accepted};
 use crate::serve::counts::version_key;
@@ -50,10 +50,7 @@ pub(crate) async fn traces(
             .retry_after(1),
         ));
     };
-    let inflated = match compression {
-        Compression::None => Ok(body.to_vec()),
-        Compression::Gzip => inflate(&body, state.limits.max_inflated_bytes),
-    };
+    let inflated = inflate(&body, compression, state.limits.max_inflated_bytes);
     let spans = match inflated {
         Err(InflateError::TooLarge) => {
             return Err(refuse(Rejection::new(
@@ -66,7 +63,20 @@ pub(crate) async fn traces(
             )));
         }
         Err(InflateError::Corrupt(why)) => Err(why),
-        Ok(inflated) => decode::spans(format, &inflated),
+        Ok(inflated) => {
+            if decode::count::spans(format, &inflated, state.limits.max_spans).is_none() {
+                return Err(refuse(Rejection::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_many_spans",
+                    format!(
+                        "the request carries more than {} spans, the most this receiver takes \
+                         at once; send them in smaller batches",
+                        state.limits.max_spans
+                    ),
+                )));
+            }
+            decode::spans(format, &inflated)
+        }
     };
     match spans {
         Ok(spans) => answer(state, received_at, spans, format).await,
@@ -94,7 +104,7 @@ fn encoding(request: &Request<Incoming>) -> Result<(Format, Compression), Refusa
         let rejection = Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_encoding",
-            "the body may be gzip, or not compressed, nothing else",
+            "the body may be gzip, deflate, zstd, or not compressed, nothing else",
         );
         (rejection, Some(format))
     })?;
@@ -225,7 +235,12 @@ async fn answer(
     spans: Vec<decode::Span>,
     format: Format,
 ) -> Result<Response<Full<Bytes>>, Refusal> {
-    let outcome = receive::spans(&state.contract, spans, received_at, state.validate);
+    let outcome = receive::spans(
+        &state.contract,
+        spans,
+        received_at,
+        (state.validate, state.limits.max_event_bytes),
+    );
     let stored = by_version(
         outcome
             .accepted

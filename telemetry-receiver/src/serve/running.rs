@@ -1,7 +1,7 @@
 //! A receiver running on a thread of its own, with its own runtime: what `serve`, the live
 //! check, tests and benchmarks start, and stop with [`Running::stop`].
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -78,19 +78,20 @@ impl Running {
         } else {
             None
         };
-        let listener = TcpListener::bind(options.listen)
-            .map_err(|error| Error::new(format!("cannot listen on {}: {error}", options.listen)))?;
-        let address = listener
-            .local_addr()
-            .map_err(|error| Error::new(format!("cannot tell the address: {error}")))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|error| Error::new(format!("cannot listen: {error}")))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .thread_name("receiver")
             .enable_all()
             .build()
             .map_err(|error| Error::new(format!("cannot start the runtime: {error}")))?;
+        let listener = {
+            let _runtime = runtime.enter();
+            listen(options.listen).map_err(|error| {
+                Error::new(format!("cannot listen on {}: {error}", options.listen))
+            })?
+        };
+        let address = listener
+            .local_addr()
+            .map_err(|error| Error::new(format!("cannot tell the address: {error}")))?;
         let counts = Arc::new(SharedCounts::default());
         let state = Arc::new(State::new(
             Arc::clone(&contract),
@@ -103,17 +104,9 @@ impl Running {
         let thread = std::thread::Builder::new()
             .name("receiver".into())
             .spawn(move || {
-                runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => {
-                            server::serve(listener, state, async {
-                                let _ = stopped.await;
-                            })
-                            .await
-                        }
-                        Err(_) => state.counts.snapshot(),
-                    }
-                })
+                runtime.block_on(server::serve(listener, state, async {
+                    let _ = stopped.await;
+                }))
             })
             .map_err(|error| Error::new(format!("cannot start the receiver's thread: {error}")))?;
         Ok(Running {
@@ -164,6 +157,21 @@ impl Running {
             .and_then(|thread| thread.join().ok())
             .unwrap_or_else(|| self.counts.snapshot())
     }
+}
+
+/// A socket listening on `address`, with a backlog sized for bursts
+/// ([`Limits::BACKLOG`]); within a runtime.
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std's `TcpListener::bind`: a restarted receiver binds its port again at once.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(Limits::BACKLOG)
 }
 
 impl Drop for Running {

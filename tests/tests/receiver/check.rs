@@ -250,3 +250,82 @@ fn the_live_check_from_rust_reports_counts_failures_and_coverage() {
         "{message}"
     );
 }
+
+/// The most memory `telemetry-receiver check FILE` held resident, in bytes, polling its
+/// high-water mark (which only grows) until it exits.
+fn peak_memory_of_checking(file: &Path) -> u64 {
+    let mut child = Command::new(telemetry_tests::receiver())
+        .args(["check", "--schemas", schemas().to_str().unwrap()])
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            && let Some(line) = status.lines().find(|line| line.starts_with("VmHWM:"))
+        {
+            let kib: u64 = line[6..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .unwrap();
+            peak = peak.max(kib * 1024);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    peak
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_log_file_is_checked_a_line_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, copies: usize| {
+        let path = dir.path().join(name);
+        let mut text = String::new();
+        for line in examples()
+            .iter()
+            .chain(&broken_examples())
+            .cycle()
+            .take(copies)
+        {
+            text.push_str(line);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let small = write("small.jsonl", 20_000);
+    let large = write("large.jsonl", 100_000);
+    assert!(std::fs::metadata(&large).unwrap().len() > 40 << 20);
+    let (small, large) = (
+        peak_memory_of_checking(&small),
+        peak_memory_of_checking(&large),
+    );
+    eprintln!(
+        "peak: {} MiB for 20,000 lines, {} MiB for 100,000",
+        small >> 20,
+        large >> 20
+    );
+    assert!(large < small + (10 << 20), "{large} bytes against {small}");
+    // The report counts every failure, and keeps the first thousand.
+    let output = receiver(&[
+        "check",
+        "--schemas",
+        schemas().to_str().unwrap(),
+        dir.path().join("small.jsonl").to_str().unwrap(),
+    ]);
+    let stdout = stdout(&output);
+    let failed = std::fs::read_to_string(dir.path().join("small.jsonl"))
+        .unwrap()
+        .matches("\"imagesCount\":\"3\"")
+        .count();
+    assert!(failed > 1000, "{failed}");
+    assert!(stdout.contains(&format!(
+        "\n… and {} more failure(s), left out\n",
+        failed - 1000
+    )));
+    assert!(stdout.ends_with(&format!("result: FAILED: {failed} event(s) failed\n")));
+}

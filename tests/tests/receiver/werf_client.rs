@@ -180,14 +180,19 @@ fn write_all_then_read(address: &str, body: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-/// A werf export of about `bytes` bytes.
+/// A werf export of about `bytes` bytes, in spans of at most 64 KiB each.
 fn export_of(bytes: usize) -> Vec<u8> {
-    let run = Run {
-        extra: [("big".to_owned(), "b".repeat(bytes))].into(),
-        ..Run::default()
-    };
     let (event_type, event_data) = &seven_events()[1];
-    request(vec![run.span(1_764_806_400_000, event_type, event_data, 1)]).encode_to_vec()
+    let spans = (0..bytes.div_ceil(64 << 10))
+        .map(|index| {
+            let run = Run {
+                extra: [("big".to_owned(), "b".repeat(bytes.min(64 << 10)))].into(),
+                ..Run::default()
+            };
+            run.span(1_764_806_400_000, event_type, event_data, index as u64)
+        })
+        .collect();
+    request(spans).encode_to_vec()
 }
 
 #[test]
@@ -222,6 +227,7 @@ fn werfs_largest_requests_fit_the_default_limit_and_a_larger_one_is_refused() {
     // figure), far below the Collector's default of 20 MiB, which this receiver takes too.
     let answer = write_all_then_read(&receiver.address, &export_of(19 << 20));
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    assert_eq!(receiver.status()["stored"], 304);
     let answer = write_all_then_read(&receiver.address, &export_of(21 << 20));
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
 }
@@ -321,7 +327,7 @@ fn check_of_werfs_events_outside_ci_passes_and_a_refused_request_fails_it() {
 fn a_schema_violation_keeps_the_spans_attributes_and_never_repeats_a_long_value_whole() {
     let receiver = Receiver::start(&[]);
     let run = Run::default();
-    let long = "9".repeat(100_000);
+    let long = "9".repeat(10_000);
     let data = format!(r#"{{"exitCode":"{long}","durationMs":1}}"#);
     let body = request(vec![run.span(1, "CommandExited", &data, 1)]).encode_to_vec();
     let answer = receiver.post("application/x-protobuf", None, &body);
