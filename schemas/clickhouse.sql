@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS werf_failed_events
 (
     `receivedAt` UInt64 COMMENT 'When it was received, in milliseconds since the Unix epoch.',
     receivedTime DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(toInt64(receivedAt), 'UTC') COMMENT 'When it was received, as a time, UTC.',
-    `failure` LowCardinality(String) COMMENT 'What failed: undecodable, attribute_missing, attribute_type, not_json, unknown_event_version or schema_violation.',
+    `failure` LowCardinality(String) COMMENT 'What failed: undecodable, attribute_missing, attribute_type, not_json, unknown_event_version, schema_violation or event_too_large.',
     `message` String COMMENT 'What failed, in words.',
     `errors` Array(Tuple(pointer String, keyword String, message String)) COMMENT 'Each error of a schema violation: where (a JSON Pointer), the keyword, what the validator said.',
     `eventType` LowCardinality(String) COMMENT 'The span\'s eventType, when it had one.',
@@ -299,3 +299,16 @@ AS SELECT
 FROM otel_traces
 WHERE SpanName = 'telemetry.werf.io'
 COMMENT 'The program\'s spans in the OpenTelemetry Collector\'s otel_traces, as rows of werf_events.';
+
+-- Erasure: what `telemetry-receiver forget` does to a receiver's files, done to these
+-- tables and to the Collector's otel_traces. Running this file erases nothing: run the
+-- statements of one block with the ID as a parameter, each without its `-- `:
+-- clickhouse-client --param_id=ID --multiquery < statements.sql
+-- Erase an installation, by its `userID`:
+-- DELETE FROM werf_events WHERE `userID` = {id:String};
+-- DELETE FROM werf_failed_events WHERE attributes['userID'] = {id:String} OR position(envelope, concat('"userID":"', {id:String}, '"')) > 0;
+-- DELETE FROM otel_traces WHERE SpanName = 'telemetry.werf.io' AND SpanAttributes['userID'] = {id:String};
+-- Erase a project, by its `projectID`:
+-- DELETE FROM werf_events WHERE `projectID` = {id:String};
+-- DELETE FROM werf_failed_events WHERE attributes['projectID'] = {id:String} OR position(envelope, concat('"projectID":"', {id:String}, '"')) > 0;
+-- DELETE FROM otel_traces WHERE SpanName = 'telemetry.werf.io' AND SpanAttributes['projectID'] = {id:String};

@@ -38,6 +38,8 @@ pub use report::replay::{Replayed, replay};
 pub use serve::counts::{Counts, Refused, VersionCounts};
 pub use serve::limits::Limits;
 pub use serve::running::{Options, Running};
+pub use store::forget::{Forgotten, Ids, forget};
+pub use store::retention::Retention;
 
 /// A receiver on a free loopback port, storing into a temporary folder, for the length of a
 /// check: point a program at [`endpoint`](Self::endpoint), run it, then [`finish`](Self::finish)

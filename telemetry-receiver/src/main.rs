@@ -33,13 +33,35 @@ enum Command {
     /// Run COMMAND against a receiver on a free loopback port (or check the event lines of a
     /// log file), and report: events per version, every failure, and what was never seen.
     #[command(
-        after_help = "Exit status: 0 when the command exited 0, at least one event \
-        arrived and none failed; 1 otherwise; 2 when the check could not run (no schemas, no \
+        after_help = "Exit status: 0 when the command exited 0 (or a code of --expect-exit), at \
+        least one event arrived (unless --allow-no-events), none failed and no request was \
+        refused; 1 otherwise; 2 when the check could not run (no schemas, no \
         such command, a report that cannot be written)."
     )]
     Check(Check),
     /// Send the envelopes of FILEs (log files, stored events, kept failures) to a receiver.
     Replay(Replay),
+    /// Erase every stored event and failure record of some installations or projects from a
+    /// data folder, while `serve` may be writing to it; the erasure is recorded by the IDs'
+    /// SHA-256 in DATA/erasures.jsonl.
+    Forget(Forget),
+}
+
+#[derive(Debug, Args)]
+struct Forget {
+    /// The data folder `serve --data` writes.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// A `userID` (an installation) to erase (repeatable).
+    #[arg(
+        long = "user-id",
+        value_name = "ID",
+        required_unless_present = "project_ids"
+    )]
+    user_ids: Vec<String>,
+    /// A `projectID` to erase (repeatable).
+    #[arg(long = "project-id", value_name = "ID")]
+    project_ids: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +96,14 @@ struct Serve {
     spans: SpanNames,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Delete the files of events received more than DAYS days ago, at start and once a day
+    /// [default: keep them forever].
+    #[arg(long, value_name = "DAYS")]
+    retain_days: Option<u32>,
+    /// Delete the files of failure records (events refused, word for word) received more than
+    /// DAYS days ago; keep it shorter than --retain-days [default: keep them forever].
+    #[arg(long, value_name = "DAYS")]
+    retain_failed_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +118,14 @@ struct Check {
     /// Also write the report as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// An exit code the command may end with and pass, instead of 0 (repeatable: `fd -q`
+    /// exits 1 when nothing matches, by design).
+    #[arg(long = "expect-exit", value_name = "CODE", allow_hyphen_values = true)]
+    expect_exit: Vec<i32>,
+    /// Pass a run that sends no event (a command that sends none by design, such as
+    /// `--version`); failures and refusals still fail it.
+    #[arg(long)]
+    allow_no_events: bool,
     #[command(flatten)]
     spans: SpanNames,
     /// The command and its arguments (after `--`), or one log file (FILE.jsonl).
@@ -146,6 +184,32 @@ fn main() -> ExitCode {
         Command::Serve(serve) => run_serve(serve),
         Command::Check(check) => run_check(&check),
         Command::Replay(replay) => run_replay(&replay),
+        Command::Forget(forget) => run_forget(forget),
+    }
+}
+
+fn run_forget(forget: Forget) -> ExitCode {
+    let ids = telemetry_receiver::Ids {
+        user_ids: forget.user_ids,
+        project_ids: forget.project_ids,
+    };
+    match telemetry_receiver::forget(&forget.data, &ids) {
+        Ok(forgotten) => {
+            for (file, lines) in &forgotten.removed {
+                println!("removed {lines} line(s) from {file}");
+            }
+            println!(
+                "forgot {} line(s) in {} file(s); recorded in {} (by SHA-256, without the IDs)",
+                forgotten.total(),
+                forgotten.removed.len(),
+                forget.data.join("erasures.jsonl").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -209,6 +273,10 @@ fn run_serve(serve: Serve) -> ExitCode {
             request_timeout: Duration::from_secs(serve.limits.request_timeout),
         },
         span_names: serve.spans.names,
+        retention: telemetry_receiver::Retention {
+            events_days: serve.retain_days,
+            failed_days: serve.retain_failed_days,
+        },
         ..Options::default()
     };
     let running = match Running::start(&serve.schemas, &serve.data, &options) {
@@ -255,13 +323,14 @@ fn run_check(check: &Check) -> ExitCode {
         Some(variable) => live(check, variable),
         None => offline(check),
     };
-    let report = match report {
+    let mut report = match report {
         Ok(report) => report,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
+    report.no_events_allowed = check.allow_no_events;
     print!("{report}");
     if let Some(path) = &check.report
         && let Err(error) = std::fs::write(path, report.to_json())
@@ -297,7 +366,12 @@ fn live(check: &Check, variable: &str) -> Result<Report, String> {
     match status {
         Ok(status) => {
             report.command_exit_code = status.code();
-            report.command_failed = !status.success();
+            let expected = if check.expect_exit.is_empty() {
+                &[0][..]
+            } else {
+                &check.expect_exit[..]
+            };
+            report.command_failed = !status.code().is_some_and(|code| expected.contains(&code));
         }
         Err(error) => {
             return Err(format!(

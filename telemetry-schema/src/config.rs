@@ -39,6 +39,8 @@ pub struct Config {
     policy: Vec<Rule>,
     clickhouse: bool,
     widening: Option<String>,
+    retention: Option<(u32, u32)>,
+    erasure_contact: Option<String>,
 }
 
 impl Config {
@@ -57,6 +59,8 @@ impl Config {
             policy: Vec::new(),
             clickhouse: false,
             widening: None,
+            retention: None,
+            erasure_contact: None,
         }
     }
 
@@ -119,6 +123,40 @@ impl Config {
     pub fn clickhouse(mut self) -> Self {
         self.clickhouse = true;
         self
+    }
+
+    /// States how long the data is kept: events `events_days` days after they are received,
+    /// failure records `failures_days` (keep it shorter: they hold refused events word for
+    /// word), what the receiver's `--retain-days` and `--retain-failed-days` do. The docs'
+    /// privacy section says so; without it, that no retention is configured.
+    ///
+    /// ```
+    /// let config = telemetry_schema::Config::new("acme", "ACME").retention_days(90, 14);
+    /// assert_eq!(config.retention(), Some((90, 14)));
+    /// ```
+    #[must_use]
+    pub fn retention_days(mut self, events_days: u32, failures_days: u32) -> Self {
+        self.retention = Some((events_days, failures_days));
+        self
+    }
+
+    /// The days events and failure records are kept ([`retention_days`](Self::retention_days)).
+    pub fn retention(&self) -> Option<(u32, u32)> {
+        self.retention
+    }
+
+    /// Where a user asks for what was received from their installation to be erased (an
+    /// address, a page), for the docs' privacy section.
+    #[must_use]
+    pub fn erasure_contact(mut self, contact: impl Into<String>) -> Self {
+        self.erasure_contact = Some(contact.into());
+        self
+    }
+
+    /// Where a user asks for erasure, if the configuration says
+    /// ([`erasure_contact`](Self::erasure_contact)).
+    pub fn erasure_contact_text(&self) -> Option<&str> {
+        self.erasure_contact.as_deref()
     }
 
     /// Lets this run correct published versions to accept more, for `reason` (what

@@ -199,6 +199,30 @@ same = all(
 check(same, "each comes back as the envelope that was sent")
 check(check_views(otel, "werf", werf_examples, "otel") == 7, "and through its version's view")
 
+# Erasure: the statements at the end of the SQL remove one installation's rows, and only those.
+erase = fresh()
+for statement in statements(werf_sql):
+    erase.query(statement)
+block = werf_sql.split("-- Erase an installation, by its `userID`:\n", 1)[1].split("-- Erase a project", 1)[0]
+erasure = [line[3:] for line in block.splitlines() if line.startswith("-- DELETE")]
+check(len(erasure) == 3, f"the SQL erases an installation from 3 tables: {erasure}")
+gone = [dict(payload, userID="erase-me") for payload in werf_examples]
+erase.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples + gone))
+erase.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(failed + [
+    compact({"receivedAt": 1, "failure": "schema_violation", "message": "", "errors": [], "eventType": "BuildStarted", "schemaVersion": 2, "spanName": "telemetry.werf.io", "envelope": compact(gone[0]), "attributes": {}, "body": ""}),
+    compact({"receivedAt": 1, "failure": "attribute_type", "message": "", "errors": [], "eventType": "", "schemaVersion": 0, "spanName": "telemetry.werf.io", "envelope": "", "attributes": {"userID": "erase-me"}, "body": ""}),
+]))
+erase.query("INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(json.dumps(dict(span, SpanAttributes=dict(span["SpanAttributes"], userID=user))) for span in spans[:7] for user in ["", "erase-me"]))
+for statement in erasure:
+    erase.query(statement.replace("{id:String}", "'erase-me'"))
+left = {
+    table: int(rows(erase, f"SELECT count() AS n FROM {table}")[0]["n"])
+    for table in ["werf_events", "werf_failed_events", "otel_traces"]
+}
+# werf_events also holds the rows the collector's view copied from otel_traces.
+check(left == {"werf_events": 7 + 7, "werf_failed_events": len(failed), "otel_traces": 7}, f"only the installation's rows are gone: {left}")
+check(int(rows(erase, "SELECT count() AS n FROM werf_events WHERE userID = 'erase-me'")[0]["n"]) == 0, "none of its events is left")
+
 # acme's SQL from the guide.
 acme_db = fresh()
 for statement in statements((acme / "schemas/clickhouse.sql").read_text()):

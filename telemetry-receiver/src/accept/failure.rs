@@ -162,12 +162,7 @@ pub(crate) fn kept(text: &str) -> Cow<'_, str> {
     if text.len() <= FailureRecord::MAX_KEPT_BYTES {
         return Cow::Borrowed(text);
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest.as_ref() {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-    }
+    let hex = sha256_hex(text.as_bytes());
     Cow::Owned(format!("(cut: {} bytes, sha256 {hex})", text.len()))
 }
 
@@ -179,6 +174,17 @@ pub(crate) fn capped(text: &str, max: usize) -> String {
     }
     let kept: String = text.chars().take(max).collect();
     format!("{kept}… (cut: {length} characters in all)")
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.as_ref() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    hex
 }
 
 /// `bytes` in standard base64, with padding.

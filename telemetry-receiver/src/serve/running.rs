@@ -15,6 +15,7 @@ use crate::serve::limits::Limits;
 use crate::serve::server;
 use crate::serve::state::State;
 use crate::store::Store;
+use crate::store::retention::{self, Retention};
 
 /// How a receiver serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub struct Options {
     pub validate: bool,
     /// Whether events and failures are stored; off only to measure what storing costs.
     pub store: bool,
+    /// How many days of stored files are kept (`--retain-days`, `--retain-failed-days`):
+    /// older ones are deleted at start and then once a day; by default nothing is deleted.
+    pub retention: Retention,
 }
 
 impl Default for Options {
@@ -39,6 +43,7 @@ impl Default for Options {
             span_names: Vec::new(),
             validate: true,
             store: true,
+            retention: Retention::default(),
         }
     }
 }
@@ -71,10 +76,10 @@ impl Running {
         }
         let contract = Arc::new(contract);
         let store = if options.store {
-            Some(Store::open(
-                data,
-                options.limits.max_in_flight.saturating_mul(2),
-            )?)
+            let store = Store::open(data, options.limits.max_in_flight.saturating_mul(2))?;
+            // Under the folder's lock, which the store now holds.
+            retention::apply_now(data, options.retention);
+            Some(store)
         } else {
             None
         };
@@ -101,12 +106,19 @@ impl Running {
             Arc::clone(&counts),
         ));
         let (stop, stopped) = oneshot::channel::<()>();
+        let (data_folder, options_retention) = (data.to_owned(), options.retention);
         let thread = std::thread::Builder::new()
             .name("receiver".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, state, async {
-                    let _ = stopped.await;
-                }))
+                runtime.block_on(async move {
+                    if options_retention.deletes() {
+                        tokio::spawn(daily(data_folder, options_retention));
+                    }
+                    server::serve(listener, state, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
             })
             .map_err(|error| Error::new(format!("cannot start the receiver's thread: {error}")))?;
         Ok(Running {
@@ -156,6 +168,18 @@ impl Running {
             .take()
             .and_then(|thread| thread.join().ok())
             .unwrap_or_else(|| self.counts.snapshot())
+    }
+}
+
+/// Applies `retention` to `data` once a day, a minute past midnight UTC, for as long as the
+/// receiver runs.
+async fn daily(data: std::path::PathBuf, retention: Retention) {
+    const DAY_MS: u64 = 86_400_000;
+    loop {
+        let wait = DAY_MS - crate::day::now_ms() % DAY_MS + 60_000;
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let data = data.clone();
+        let _ = tokio::task::spawn_blocking(move || retention::apply_now(&data, retention)).await;
     }
 }
 

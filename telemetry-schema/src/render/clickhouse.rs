@@ -53,6 +53,7 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
         version_view(&mut sql, &program, version);
     }
     from_otel(&mut sql, &program, &config.resolved_span_name());
+    super::erasure::clickhouse(&mut sql, &program, &string(&config.resolved_span_name()));
     sql
 }
 
@@ -150,7 +151,7 @@ const FAILED: [(&str, &str, &str); 10] = [
     (
         "failure",
         "LowCardinality(String)",
-        "What failed: undecodable, attribute_missing, attribute_type, not_json, unknown_event_version or schema_violation.",
+        "What failed: undecodable, attribute_missing, attribute_type, not_json, unknown_event_version, schema_violation or event_too_large.",
     ),
     ("message", "String", "What failed, in words."),
     (

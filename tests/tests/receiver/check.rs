@@ -187,6 +187,65 @@ fn a_command_that_sends_nothing_or_fails_does_not_pass() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot run /no/such/program"));
 }
 
+/// `telemetry-receiver check ARGS... -- sh -c SCRIPT`, `X` the endpoint.
+fn check_script(args: &[&str], script: &str) -> Output {
+    let schemas = schemas();
+    let mut all = vec![
+        "check",
+        "--schemas",
+        schemas.to_str().unwrap(),
+        "--url-var",
+        "X",
+    ];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--", "sh", "-c", script]);
+    receiver(&all)
+}
+
+#[test]
+fn expected_exit_codes_and_runs_that_send_nothing_by_design_can_pass() {
+    // `fd -q` exits 1 when nothing matches; `--version` sends no event.
+    let output = check_script(&["--expect-exit", "1", "--allow-no-events"], "exit 1");
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with(
+            "result: clean
+"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    // Codes accumulate; one not listed still fails, and so does 0 once others are listed.
+    let output = check_script(
+        &[
+            "--expect-exit",
+            "1",
+            "--expect-exit",
+            "2",
+            "--allow-no-events",
+        ],
+        "exit 3",
+    );
+    assert!(
+        stdout(&output).contains("the command exited 3"),
+        "{}",
+        stdout(&output)
+    );
+    let output = check_script(&["--expect-exit", "1", "--allow-no-events"], "exit 0");
+    assert!(
+        stdout(&output).contains("the command exited 0"),
+        "{}",
+        stdout(&output)
+    );
+    // Without the flag, no event still fails the check.
+    let output = check_script(&["--expect-exit", "1"], "exit 1");
+    assert!(
+        stdout(&output).ends_with("result: FAILED: no event arrived\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
 #[test]
 fn a_log_file_is_checked_offline_diagnostics_left_out() {
     let dir = tempfile::tempdir().unwrap();

@@ -203,7 +203,7 @@ fn status_explains_where_events_go_and_the_installation_id() {
         "{before}"
     );
     assert!(before.contains(&format!("log file: {log}\n")), "{before}");
-    assert!(before.contains("installation ID: none\n"), "{before}");
+    assert!(before.contains("installation ID: none ("), "{before}");
     assert!(before.contains(&format!("configuration directory: {}\n", user.config_dir())));
 
     // A run makes the installation's ID and sends it as `userID`; reset forgets it.
@@ -219,12 +219,12 @@ fn status_explains_where_events_go_and_the_installation_id() {
     assert!(lines.iter().all(|line| line["userID"] == id.as_str()));
     let after = stdout(&user.telemetry("status", &vars));
     assert!(
-        after.contains(&format!("installation ID: {id} (pseudonymous: a random ID of this installation; `demo telemetry reset` forgets it)")),
+        after.contains(&format!("installation ID: {id} (pseudonymous: a random ID of this installation; `demo telemetry reset` forgets it)\nto have what was received from this installation erased, quote this ID")),
         "{after}"
     );
     let reset = stdout(&user.telemetry("reset", &vars));
     assert!(reset.starts_with("forgot the installation ID"), "{reset}");
-    assert!(reset.contains("installation ID: none\n"), "{reset}");
+    assert!(reset.contains("installation ID: none ("), "{reset}");
     let log_after_reset = user.log("after-reset.jsonl");
     let mut vars = with_config(&config_dir, &vars);
     vars.retain(|(name, _)| *name != "WERF_TELEMETRY_LOG_FILE");

@@ -345,3 +345,30 @@ fn the_privacy_section_claims_no_more_than_the_classes_allow() {
     assert!(werf_page.contains("error messages are sent as written"));
     assert!(!werf_page.contains("anonymous usage"));
 }
+
+#[test]
+fn the_privacy_section_states_the_retention_configured_and_how_erasure_is_done() {
+    let privacy = |config: &Config| {
+        let versions = vec![EventVersion::of::<PluginLoaded>(config).unwrap()];
+        let page = docs::render(&versions, config);
+        let start = page
+            .find("### How long the data is kept, and erasure")
+            .unwrap();
+        let section = &page[start..];
+        section[..section.find("\n## ").unwrap()].to_owned()
+    };
+    let unset = privacy(&acme());
+    assert!(unset.contains(
+        "No retention is configured: what is received is kept until its operator deletes it."
+    ));
+    assert!(unset.contains("ask the program's maintainers, quoting its installation ID"));
+    let set = privacy(
+        &acme()
+            .retention_days(90, 14)
+            .erasure_contact("privacy@acme.example"),
+    );
+    assert!(set.contains("Events are kept for 90 day(s) after they are received, then deleted."));
+    assert!(set.contains("are kept for 14 day(s)."));
+    assert!(set.contains("ask the program's maintainers (privacy@acme.example), quoting"));
+    assert!(set.contains("`telemetry-receiver forget`"));
+}

@@ -292,11 +292,22 @@ impl fmt::Display for Report {
             format!("; `{command} reset` forgets it")
         });
         match &self.installation_id {
-            Some(id) => writeln!(
+            Some(id) => {
+                writeln!(
+                    f,
+                    "installation ID: {id} (pseudonymous: a random ID of this installation{reset})"
+                )?;
+                writeln!(
+                    f,
+                    "to have what was received from this installation erased, quote this ID: it \
+                     is the userID of its events"
+                )?;
+            }
+            None => writeln!(
                 f,
-                "installation ID: {id} (pseudonymous: a random ID of this installation{reset})"
+                "installation ID: none (events carry the userID the program sets, if any: quote \
+                 it, or your project's projectID, to have what was received erased)"
             )?,
-            None => writeln!(f, "installation ID: none")?,
         }
         match &self.config_dir {
             Some(dir) => writeln!(f, "configuration directory: {}", dir.display())?,

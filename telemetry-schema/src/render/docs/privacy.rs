@@ -297,6 +297,47 @@ pub(super) fn section(out: &mut String, versions: &[EventVersion], config: &Conf
         }
     }
     out.push('\n');
+    retention_and_erasure(out, config);
+}
+
+/// How long the data lives, as the operator configured it, and how erasure is asked for and
+/// done.
+fn retention_and_erasure(out: &mut String, config: &Config) {
+    out.push_str(
+        "### How long the data is kept, and erasure
+
+",
+    );
+    match config.retention() {
+        Some((events, failures)) => {
+            let _ = writeln!(
+                out,
+                "Events are kept for {events} day(s) after they are received, then deleted. \
+                 Failure records (events the receiver refused, kept word for word so that they \
+                 can be fixed and replayed, which may hold what the rules above forbid) are kept \
+                 for {failures} day(s). The same limits hold in the warehouse's tables.\n"
+            );
+        }
+        None => out.push_str(
+            "No retention is configured: what is received is kept until its operator deletes \
+             it.\n\n",
+        ),
+    }
+    let whom = config.erasure_contact_text().map_or_else(
+        || "the program's maintainers".to_owned(),
+        |contact| format!("the program's maintainers ({contact})"),
+    );
+    let _ = writeln!(
+        out,
+        "To have what was received from your installation erased, ask {whom}, quoting its \
+         installation ID: the program's telemetry `status` shows it, and it is the `userID` of \
+         every event sent (with no installation ID, quote the `projectID` of your project, or \
+         the `userID` the program sets). The operator removes every event and failure record \
+         with that ID from the receiver's files (`telemetry-receiver forget`) and from the \
+         warehouse (the statements at the end of `schemas/clickhouse.sql`), and keeps a record \
+         of the erasure that holds only the ID's SHA-256. Resetting telemetry on your side \
+         (`reset`) makes a new installation ID: quote the old one first.\n"
+    );
 }
 
 /// `- `path` (events): description`.

@@ -14,35 +14,27 @@
 //! tail moved aside into `DATA/quarantine/`, named in a line on standard error. A day's file
 //! moved or deleted while open (log rotation, a cleanup job) is noticed before the next write,
 //! and a new one opened: nothing acknowledged goes to a file no path names.
+//!
+//! Beside the writer: the folder's [`lock`]s, the [`files`] themselves, [`retention`] (day files
+//! older than a limit deleted) and [`forget`] (one installation's lines removed from every file,
+//! each file replaced atomically under the write lock).
+
+pub(crate) mod files;
+pub(crate) mod forget;
+pub(crate) mod lock;
+pub(crate) mod retention;
 
 use std::collections::BTreeMap;
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use self::files::Kind;
+use self::files::{private_append, private_dir, quarantine_torn_tail, same_file};
 use crate::day::utc_day;
 use crate::error::Error;
-
-/// The two kinds of file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    /// `events/`: the envelopes of valid events.
-    Events,
-    /// `failed/`: failure records.
-    Failed,
-}
-
-impl Kind {
-    /// The kind's folder under the data folder.
-    pub(crate) fn folder(self) -> &'static str {
-        match self {
-            Kind::Events => "events",
-            Kind::Failed => "failed",
-        }
-    }
-}
 
 /// What one request stores.
 #[derive(Debug, Default)]
@@ -92,12 +84,13 @@ impl Store {
                 ))
             })?;
         }
-        let lock = lock(data)?;
+        let lock = lock::receiver(data)?;
         let (jobs, inbox) = mpsc::channel(queue.max(1));
         let writer = Writer {
             data: data.to_owned(),
             open: BTreeMap::new(),
             _lock: lock,
+            write_lock: lock::WriteLock::open(data)?,
         };
         std::thread::Builder::new()
             .name("receiver-store".into())
@@ -132,52 +125,8 @@ struct Writer {
     open: BTreeMap<(Kind, String), File>,
     /// The folder's lock, held as long as the writer runs.
     _lock: File,
-}
-
-/// The name of the data folder's lock file.
-pub(crate) const LOCK: &str = "receiver.lock";
-
-/// Takes the data folder's lock, for as long as the file returned is open: one writer a folder,
-/// so that two receivers never append to one file (their group commits would interleave) and
-/// whatever rewrites the files waits for none. The file says which process holds it.
-///
-/// # Errors
-///
-/// When another process holds it (named), or it cannot be taken.
-pub(crate) fn lock(data: &Path) -> Result<File, Error> {
-    let path = data.join(LOCK);
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    let mut file = options
-        .open(&path)
-        .map_err(|error| Error::new(format!("cannot open {}: {error}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = std::fs::read_to_string(&path).unwrap_or_default();
-            return Err(Error::new(format!(
-                "another receiver uses {} (process {}): one receiver a data folder; give this \
-                 one a --data of its own",
-                data.display(),
-                holder.trim()
-            )));
-        }
-        Err(std::fs::TryLockError::Error(error)) => {
-            return Err(Error::new(format!(
-                "cannot lock {}: {error}",
-                path.display()
-            )));
-        }
-    }
-    file.set_len(0)
-        .and_then(|()| writeln!(file, "{}", std::process::id()))
-        .map_err(|error| Error::new(format!("cannot write {}: {error}", path.display())))?;
-    Ok(file)
+    /// The lock held around each group commit.
+    write_lock: lock::WriteLock,
 }
 
 impl Writer {
@@ -194,9 +143,11 @@ impl Writer {
         }
     }
 
-    /// Appends every batch, then syncs each file touched once; on any failure, undoes the
+    /// Appends every batch, then syncs each file touched once, holding the write lock (a file
+    /// being rewritten by `forget` is waited for, then reopened); on any failure, undoes the
     /// whole group.
     fn write<'a>(&mut self, batches: impl Iterator<Item = &'a Batch>) -> Result<(), String> {
+        let _writing = self.write_lock.hold().map_err(|error| error.to_string())?;
         let mut pending: BTreeMap<(Kind, String), Vec<&[u8]>> = BTreeMap::new();
         for batch in batches {
             let day = utc_day(batch.received_at);
@@ -286,109 +237,6 @@ impl Writer {
             .get_mut(&key)
             .ok_or_else(|| io::Error::other("the file just opened is gone"))
     }
-}
-
-/// Whether `path` names the file `open`.
-fn same_file(open: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        match (open.metadata(), std::fs::symlink_metadata(path)) {
-            (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = open;
-        path.exists()
-    }
-}
-
-/// Moves a torn tail of `file`, open for appending at `path` (what follows its last line feed),
-/// aside into `DATA/quarantine/<kind>-<day>-<ms>.partial`, synced, then cuts it off the file.
-fn quarantine_torn_tail(
-    file: &File,
-    path: &Path,
-    data: &Path,
-    (kind, day): (Kind, &str),
-) -> io::Result<()> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-
-    let length = file.metadata()?.len();
-    if length == 0 {
-        return Ok(());
-    }
-    let mut reader = private_read(path)?;
-    // Back from the end, a block at a time, to the last line feed.
-    let mut end = length;
-    let mut tail_start = 0;
-    let mut block = vec![0; 64 << 10];
-    'search: while end > 0 {
-        let start = end.saturating_sub(block.len() as u64);
-        let size = usize::try_from(end - start).unwrap_or(block.len());
-        reader.seek(SeekFrom::Start(start))?;
-        reader.read_exact(&mut block[..size])?;
-        if start + size as u64 == length && block[size - 1] == b'\n' {
-            return Ok(());
-        }
-        if let Some(position) = block[..size].iter().rposition(|&byte| byte == b'\n') {
-            tail_start = start + position as u64 + 1;
-            break 'search;
-        }
-        end = start;
-    }
-    let folder = data.join("quarantine");
-    private_dir(&folder)?;
-    let name = format!("{}-{day}-{}.partial", kind.folder(), crate::day::now_ms());
-    let aside_path = folder.join(&name);
-    let mut aside = private_append(&aside_path)?;
-    reader.seek(SeekFrom::Start(tail_start))?;
-    io::copy(&mut (&mut reader).take(length - tail_start), &mut aside)?;
-    aside.sync_all()?;
-    File::open(&folder)?.sync_all()?;
-    file.set_len(tail_start)?;
-    file.sync_all()?;
-    eprintln!(
-        "receiver: {}/{day}.jsonl ended in a torn line of {} byte(s): moved to {}",
-        kind.folder(),
-        length - tail_start,
-        aside_path.display()
-    );
-    Ok(())
-}
-
-/// `path` opened for reading, never through a symlink.
-fn private_read(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
-}
-
-/// `dir` and its missing parents, readable by their owner only.
-fn private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// `path` opened for appending, created readable by its owner only, never through a symlink.
-fn private_append(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
 }
 
 #[cfg(test)]
