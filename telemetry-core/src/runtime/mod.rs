@@ -165,6 +165,14 @@ impl TelemetryBuilder {
             };
         }
         let mut config = settings::read(&settings, &env);
+        let nowhere = config.endpoint.is_none() && config.log_file.is_none() && sinks.is_empty();
+        if nowhere && settings.notice.is_none() {
+            // Nowhere to send, and no notice to show: nothing to compute, read or start.
+            return Telemetry {
+                status,
+                active: None,
+            };
+        }
         let context = context_without_project(&settings, &mut config);
         let execution_id = context.execution_id.clone();
         let capacity = settings.queue_capacity.clamp(1, MAX_QUEUE);
@@ -182,6 +190,8 @@ impl TelemetryBuilder {
             capacity,
             done: done_signal,
             status: status.clone(),
+            // With nowhere to send, only the notice is worked out: no project is read.
+            nowhere,
             // One system call, and no file-system access.
             stderr_is_terminal: std::io::stderr().is_terminal(),
         });
@@ -322,11 +332,26 @@ impl Telemetry {
     /// Delivers what is queued and stops the background threads, waiting at most the shutdown
     /// deadline ([`Settings::shutdown_timeout`], less what starting took). Later calls, and later
     /// events, do nothing.
-    /// Also called on drop.
+    /// Also called on drop: but [`std::process::exit`] runs no drop, so a program that leaves
+    /// through it calls this first, or [`exit`](Self::exit).
     pub fn shutdown(&self) {
         if let Some(active) = &self.active {
             active.shutdown();
         }
+    }
+
+    /// Shuts telemetry down ([`shutdown`](Self::shutdown)), then ends the process with `code`:
+    /// what a program that leaves through [`std::process::exit`] calls instead, since that runs
+    /// no destructor and would lose the events still queued.
+    ///
+    /// ```no_run
+    /// # let telemetry = telemetry_core::Telemetry::from_env(telemetry_core::Settings::new("ACME", "acme", "1.0.0"));
+    /// let code = 0; // what the program decided
+    /// telemetry.exit(code)
+    /// ```
+    pub fn exit(self, code: i32) -> ! {
+        self.shutdown();
+        std::process::exit(code)
     }
 }
 

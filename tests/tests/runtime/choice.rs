@@ -541,7 +541,11 @@ fn a_run_and_the_controls_agree_on_what_decided() {
                     ..Settings::new("ACME", "acme", "1.0.0")
                 };
                 let control = Control::with_vars(&settings, vars.clone());
-                let telemetry = Telemetry::builder(settings).vars(vars).build();
+                // Somewhere to send: with nowhere, nothing is read, the choice included.
+                let telemetry = Telemetry::builder(settings)
+                    .vars(vars)
+                    .sink(telemetry_core::sink::Memory::default())
+                    .build();
                 let expected = control.status().status;
                 assert_eq!(
                     telemetry.status(),

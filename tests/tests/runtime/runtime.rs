@@ -163,8 +163,10 @@ fn enabled_telemetry_runs_one_named_background_thread_until_shutdown() {
             std::thread::sleep(Duration::from_millis(2));
         }
     };
+    // Somewhere to send: a sink.
     let telemetry = Telemetry::builder(settings("threadcheck"))
         .vars(Vec::new())
+        .sink(Memory::default())
         .build();
     eventually(true, "the background thread runs");
     telemetry.shutdown();

@@ -37,6 +37,10 @@ pub struct Settings {
     pub command: String,
     /// The project's directory, where `projectID` is detected; `None`: the current directory.
     pub project_dir: Option<PathBuf>,
+    /// Whether `projectID` is detected and sent (the default). `false` for a tool with no
+    /// notion of a project (`fd`, say): nothing of the project is read, and `projectID` is
+    /// `""`, whose privacy cost is then nil.
+    pub project_id: bool,
     /// `userID`: a pseudonymous identifier the host program keeps; `""` (the default) for none.
     /// A value that does not match [`Context::USER_ID_PATTERN`](crate::Context::USER_ID_PATTERN)
     /// is replaced by `""`.
@@ -90,6 +94,7 @@ impl Settings {
             tool_version: tool_version.into(),
             command: String::new(),
             project_dir: None,
+            project_id: true,
             user_id: String::new(),
             endpoint: None,
             shutdown_timeout: Duration::from_millis(250),

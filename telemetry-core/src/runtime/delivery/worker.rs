@@ -64,8 +64,22 @@ pub(crate) struct Setup<'a> {
     pub(crate) done: Sender<()>,
     /// What the program and the environment decided: on, perhaps as a dry run.
     pub(crate) status: Status,
+    /// Whether there is nowhere to send events (no endpoint, log file or sink): then only the
+    /// notice is worked out, and no project read.
+    pub(crate) nowhere: bool,
     /// Whether standard error was a terminal when telemetry started.
     pub(crate) stderr_is_terminal: bool,
+}
+
+/// Where the `projectID` is detected.
+enum Project {
+    /// It is not: the program has no projects ([`Settings::project_id`]), or there is nowhere
+    /// to send.
+    NotDetected,
+    /// In the current directory.
+    CurrentDir,
+    /// In this directory.
+    Dir(PathBuf),
 }
 
 /// The background thread's state.
@@ -73,7 +87,8 @@ pub(crate) struct Worker {
     inbox: Receiver<Message>,
     shared: Arc<Shared>,
     context: Context,
-    project_dir: Option<PathBuf>,
+    /// Where the `projectID` is detected, if it is.
+    project: Project,
     env: Environment,
     log_path: Option<PathBuf>,
     log: Option<LogWriter>,
@@ -116,13 +131,18 @@ impl Worker {
             capacity,
             done,
             status,
+            nowhere,
             stderr_is_terminal,
         } = setup;
         Worker {
             inbox,
             shared,
             context,
-            project_dir: settings.project_dir.clone(),
+            project: match (&settings.project_dir, settings.project_id && !nowhere) {
+                (_, false) => Project::NotDetected,
+                (None, true) => Project::CurrentDir,
+                (Some(dir), true) => Project::Dir(dir.clone()),
+            },
             env,
             log_path: config.log_file.take(),
             log: None,
@@ -242,10 +262,11 @@ impl Worker {
     /// current one, unless the settings name one): it reads git's files, which may be slow
     /// (a configuration that includes megabytes), and must never cost the run its events.
     fn start_project_detection(&mut self) -> Option<Receiver<String>> {
-        let dir = self
-            .project_dir
-            .take()
-            .or_else(|| std::env::current_dir().ok())?;
+        let dir = match std::mem::replace(&mut self.project, Project::NotDetected) {
+            Project::NotDetected => return None,
+            Project::CurrentDir => std::env::current_dir().ok()?,
+            Project::Dir(dir) => dir,
+        };
         let env = self.env.clone();
         let (found, detection) = queue::bounded(1);
         let spawned = std::thread::Builder::new()
