@@ -332,3 +332,23 @@ fn http_2_with_prior_knowledge_is_served_as_the_collector_serves_it() {
     assert_eq!((status, version), (200, hyper::Version::HTTP_2));
     assert_eq!(receiver.lines("events").len(), 2);
 }
+
+#[test]
+fn a_per_peer_cap_closes_an_addresss_connections_past_it() {
+    let receiver = Receiver::start(&["--max-connections-per-peer", "2"]);
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&receiver.address).unwrap())
+        .collect();
+    // Accepted in turn: the third is closed at once, without an answer.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = TcpStream::connect(&receiver.address).unwrap();
+    third.set_read_timeout(Some(WATCHDOG)).unwrap();
+    let _ = third.write_all(b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = third.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    // Once one of the two closes, the address is served again.
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(receiver.status()["refused"]["requests"], serde_json::json!({}));
+}
