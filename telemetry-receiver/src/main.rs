@@ -153,6 +153,10 @@ struct LimitArgs {
     /// The most bytes a compressed body may inflate to [default: 2 × --max-body-bytes].
     #[arg(long, value_name = "BYTES")]
     max_inflated_bytes: Option<usize>,
+    /// The most bytes of bodies held at once while they arrive, all requests together; a body
+    /// that finds no room is answered 429.
+    #[arg(long, value_name = "BYTES", default_value_t = telemetry_receiver::Limits::default().max_receiving_bytes)]
+    max_receiving_bytes: usize,
     /// The most spans one request may carry; more are refused with 413.
     #[arg(long, value_name = "N", default_value_t = telemetry_receiver::Limits::default().max_spans)]
     max_spans: usize,
@@ -264,6 +268,7 @@ fn run_serve(serve: Serve) -> ExitCode {
                     .max_inflated_bytes,
             ),
             max_body_bytes: serve.limits.max_body_bytes,
+            max_receiving_bytes: serve.limits.max_receiving_bytes,
             max_spans: serve.limits.max_spans,
             max_event_bytes: serve.limits.max_event_bytes,
             max_in_flight: serve.limits.max_in_flight,

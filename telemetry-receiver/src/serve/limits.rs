@@ -22,6 +22,10 @@ pub struct Limits {
     /// The most bytes a gzip body may inflate to: inflating stops there, and the request is
     /// refused with 413 (a gzip bomb costs no more than this).
     pub max_inflated_bytes: usize,
+    /// The most bytes of bodies held at once while they arrive, all requests together (bodies
+    /// are read before a request takes one of the in-flight slots): a body that finds no room
+    /// is read through and thrown away, and answered 429.
+    pub max_receiving_bytes: usize,
     /// The most spans one request may carry: more is refused with 413 before anything is
     /// decoded (an empty span is two bytes on the wire and hundreds once decoded). werf's
     /// exporter sends at most 512 a request.
@@ -72,6 +76,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 20 << 20,
             max_inflated_bytes: Self::INFLATION * (20 << 20),
+            max_receiving_bytes: 256 << 20,
             max_spans: 10_000,
             max_event_bytes: 1 << 20,
             max_in_flight: 16,

@@ -10,6 +10,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode, Version};
+use tokio::sync::SemaphorePermit;
 
 use crate::accept::failure::{FailureKind, FailureRecord, base64};
 use crate::accept::receive;
@@ -18,7 +19,6 @@ use crate::decode::inflate::{InflateError, inflate};
 use crate::decode::{self, Compression, Format};
 use crate::serve::answer::{Rejection, accepted};
 use crate::serve::counts::version_key;
-use crate::serve::limits::Limits;
 use crate::serve::state::State;
 use crate::store::{self, Batch};
 
@@ -37,7 +37,8 @@ pub(crate) async fn traces(
     // that bound the work below, and a client that writes its whole body before reading sees
     // its answer.
     let receiving = state.receiving();
-    let body = read_body(state.limits, request).await.map_err(refuse)?;
+    // The room the body takes is held until the request is answered.
+    let (body, _room) = read_body(state, request).await.map_err(refuse)?;
     drop(receiving);
     // Overload is answered, never queued without bound.
     let Ok(_permit) = state.in_flight.try_acquire() else {
@@ -116,7 +117,11 @@ fn encoding(request: &Request<Incoming>) -> Result<(Format, Compression), Refusa
 /// A body over the limit is read to its end and thrown away (up to a bound, within the same
 /// time) before the 413 is sent: a client that writes its whole body before it reads, as
 /// OpenTelemetry's exporters do, sees the answer instead of a broken pipe.
-async fn read_body(limits: Limits, request: Request<Incoming>) -> Result<Bytes, Rejection> {
+async fn read_body<'s>(
+    state: &'s State,
+    request: Request<Incoming>,
+) -> Result<(Bytes, Option<SemaphorePermit<'s>>), Rejection> {
+    let limits = state.limits;
     let too_large = || {
         Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -145,6 +150,9 @@ async fn read_body(limits: Limits, request: Request<Incoming>) -> Result<Bytes, 
     }
     let max = limits.max_body_bytes;
     let mut over = declared.is_some_and(|length| length > max as u64);
+    // What the body holds of the room for bodies being read, in KiB.
+    let mut room: Option<SemaphorePermit<'s>> = None;
+    let mut no_room = false;
     // What is read and thrown away to answer a body over the limit: past this, the connection
     // is closed without reading on.
     let drain_bound = (max as u64).saturating_mul(4).max(64 << 20);
@@ -185,15 +193,22 @@ async fn read_body(limits: Limits, request: Request<Incoming>) -> Result<Bytes, 
             continue;
         };
         read = read.saturating_add(data.len() as u64);
-        if over {
+        if over || no_room {
             if read > drain_bound {
-                return Err(too_large());
+                break;
             }
             continue;
         }
         if buffer.len() + data.len() > max {
             over = true;
             buffer = Vec::new();
+            room = None;
+            continue;
+        }
+        if !grow(state, &mut room, buffer.len() + data.len()) {
+            no_room = true;
+            buffer = Vec::new();
+            room = None;
             continue;
         }
         buffer.extend_from_slice(&data);
@@ -201,7 +216,37 @@ async fn read_body(limits: Limits, request: Request<Incoming>) -> Result<Bytes, 
     if over {
         return Err(too_large());
     }
-    Ok(Bytes::from(buffer))
+    if no_room {
+        return Err(Rejection::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "receiving_full",
+            "too many bodies arriving at once; retry shortly",
+        )
+        .retry_after(1)
+        .close());
+    }
+    Ok((Bytes::from(buffer), room))
+}
+
+/// Takes room for a body of `bytes`, rounded up to whole KiB, beside what `room` holds already;
+/// `false` when there is none.
+fn grow<'s>(state: &'s State, room: &mut Option<SemaphorePermit<'s>>, bytes: usize) -> bool {
+    let needed = bytes.div_ceil(1024);
+    let held = room.as_ref().map_or(0, SemaphorePermit::num_permits);
+    if needed <= held {
+        return true;
+    }
+    let more = u32::try_from(needed - held).unwrap_or(u32::MAX);
+    match state.receiving_room.try_acquire_many(more) {
+        Ok(permit) => {
+            match room {
+                Some(room) => room.merge(permit),
+                None => *room = Some(permit),
+            }
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Keeps an undecodable body as a failure, then refuses it (with 503 instead when it could not

@@ -25,6 +25,8 @@ pub(crate) struct State {
     pub(crate) in_flight: Semaphore,
     /// Requests whose body is being read.
     receiving: AtomicU64,
+    /// Room for the bodies being read, in KiB.
+    pub(crate) receiving_room: Semaphore,
 }
 
 impl State {
@@ -43,6 +45,9 @@ impl State {
             validate,
             counts,
             receiving: AtomicU64::new(0),
+            receiving_room: Semaphore::new(
+                (limits.max_receiving_bytes >> 10).clamp(1, Semaphore::MAX_PERMITS),
+            ),
         }
     }
 

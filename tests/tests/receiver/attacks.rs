@@ -350,5 +350,37 @@ fn a_per_peer_cap_closes_an_addresss_connections_past_it() {
     // Once one of the two closes, the address is served again.
     drop(idle);
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(receiver.status()["refused"]["requests"], serde_json::json!({}));
+    assert_eq!(
+        receiver.status()["refused"]["requests"],
+        serde_json::json!({})
+    );
+}
+
+#[test]
+fn bodies_arriving_at_once_share_a_bounded_room() {
+    let receiver = Receiver::start(&["--max-receiving-bytes", "100000"]);
+    // A client that sent 90 KB of a 200 KB body, and waits.
+    let mut holding = TcpStream::connect(&receiver.address).unwrap();
+    holding
+        .write_all(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 200000\r\n\r\n",
+        )
+        .unwrap();
+    holding.write_all(&vec![0x0a; 90_000]).unwrap();
+    receiver.wait_receiving(1);
+    std::thread::sleep(Duration::from_millis(200));
+    // No room for another 20 KB: answered 429, after its body was read through.
+    let lines: Vec<String> = examples().into_iter().cycle().take(40).collect();
+    let body = request(werf_spans(&lines)).encode_to_vec();
+    assert!(body.len() > 12_000, "{}", body.len());
+    let answer = receiver.export_body(&body);
+    assert_eq!(answer.status, 429, "{}", answer.text());
+    // Once the room is free again, the same export goes through.
+    drop(holding);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(receiver.export_body(&body).status, 200);
+    assert_eq!(
+        receiver.status()["refused"]["requests"]["429 receiving_full"],
+        1
+    );
 }
