@@ -31,15 +31,19 @@ pub(crate) async fn traces(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Refusal> {
     let received_at = now_ms();
-    let (format, compression) = encoding(&request)?;
-    let refuse = |rejection| (rejection, Some(format));
+    let encoded = encoding(&request);
+    let format = encoded.as_ref().ok().map(|(format, _)| *format);
     // The body first, bounded by its own time and bytes: a slow client holds none of the slots
     // that bound the work below, and a client that writes its whole body before reading sees
-    // its answer.
+    // its answer, a refusal of its headers included.
     let receiving = state.receiving();
     // The room the body takes is held until the request is answered.
-    let (body, _room) = read_body(state, request).await.map_err(refuse)?;
+    let (body, _room) = read_body(state, request)
+        .await
+        .map_err(|rejection| (rejection, format))?;
     drop(receiving);
+    let (format, compression) = encoded?;
+    let refuse = |rejection| (rejection, Some(format));
     // Overload is answered, never queued without bound.
     let Ok(_permit) = state.in_flight.try_acquire() else {
         return Err(refuse(

@@ -384,3 +384,19 @@ fn bodies_arriving_at_once_share_a_bounded_room() {
         1
     );
 }
+
+#[test]
+fn a_client_that_writes_its_whole_body_first_sees_a_refusal_of_its_headers() {
+    let receiver = Receiver::start(&[]);
+    let body = vec![b'x'; 4 << 20];
+    let mut request =
+        format!("POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len())
+            .into_bytes();
+    request.extend_from_slice(&body);
+    let answer = support::raw(&receiver.address, &request);
+    assert!(answer.starts_with("HTTP/1.1 415 "), "{answer:.200}");
+    assert_eq!(
+        receiver.status()["refused"]["requests"]["415 unsupported_media_type"],
+        1
+    );
+}
