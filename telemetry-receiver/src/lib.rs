@@ -5,19 +5,21 @@
 //! One direction of flow, a module for each step:
 //!
 //! ```text
-//! HTTP request ─▶ decode (limits, gzip, protobuf | JSON) ─▶ spans of the program
+//! HTTP request ─▶ decode (limits, inflate, spans counted, protobuf | JSON) ─▶ spans of the program
 //!             ─▶ envelope (the runtime's mapping, inverted) ─▶ check (the stream schema)
 //!             ─▶ store (events/ | failed/, one fsync per group of requests) ─▶ answer
 //! ```
 //!
-//! Its rooms: `decode/` (the body into spans: gzip, protobuf, OTLP/JSON); `accept/` (each span
-//! into its envelope, checked against the [`Contract`], the schemas; an outcome for every span:
-//! stored, failed or ignored; [`FailureRecord`], what is kept of an event that failed); `store`
-//! (the files); `serve/` (the HTTP layer, its [`Limits`], the [`Counts`], and [`Running`], a
-//! receiver on a thread of its own); `report/` (the live check's [`Report`]; [`replay`]). The live
-//! check is the same flow with a [`Report`] at the end; the offline check ([`check_lines`])
-//! enters at "check" with the lines of a log file; [`replay`] sends envelopes (a log file's,
-//! stored ones, kept failures) to a receiver again.
+//! Its rooms: `decode/` (the body into spans: gzip, deflate or zstd inflated within a limit,
+//! spans counted before they are decoded, protobuf, OTLP/JSON); `accept/` (each span into its
+//! envelope, checked against the [`Contract`], the schemas; an outcome for every span: stored,
+//! failed or ignored; [`FailureRecord`], what is kept of an event that failed); `store/` (the
+//! files, whole lines only, the folder's locks, [`Retention`] and [`forget`]); `serve/` (the
+//! connection layer, one export's pipeline, its [`Limits`], the [`Counts`], and [`Running`], a
+//! receiver on a thread of its own); `report/` (the live check's [`Report`]; [`replay`]). The
+//! live check is the same flow with a [`Report`] at the end; the offline check
+//! ([`check_lines`], [`check_reader`]) enters at "check" with the lines of a log file;
+//! [`replay`] sends envelopes (a log file's, stored ones, kept failures) to a receiver again.
 
 mod accept;
 mod day;
