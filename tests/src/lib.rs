@@ -2,6 +2,7 @@
 //! compile-fail cases in `ui/`, fixtures in `fixtures/`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -9,6 +10,23 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use telemetry_core::werf;
 use telemetry_schema::{Config, files};
+
+/// The runtime tests' settings of a tool named `tool` (variables `MYTOOL_*`), its project this
+/// repository's `tests` package.
+pub fn runtime_settings(tool: &str) -> telemetry_core::Settings {
+    telemetry_core::Settings {
+        command: format!("{tool} build"),
+        project_dir: Some(env!("CARGO_MANIFEST_DIR").into()),
+        ..telemetry_core::Settings::new("MYTOOL", tool, "1.0.0")
+    }
+}
+
+/// An environment of `vars`, names and paths.
+pub fn path_vars(vars: &[(&str, &Path)]) -> Vec<(OsString, OsString)> {
+    vars.iter()
+        .map(|(name, value)| (OsString::from(name), value.as_os_str().to_owned()))
+        .collect()
+}
 
 /// The generator's settings for werf, as this repository's xtask has them.
 pub fn werf_config() -> Config {

@@ -18,7 +18,12 @@ pub(crate) fn spans(format: Format, body: &[u8], limit: usize) -> Option<usize> 
         Format::Protobuf => protobuf(body, &mut count).is_ok() || count.spans <= limit,
         Format::Json => {
             let mut deserializer = serde_json::Deserializer::from_slice(body);
-            Level::Request.deserialize(&mut deserializer, &mut count);
+            // Errors are the decoder's to report: what could be counted is.
+            let _ = Counting {
+                level: Level::Request,
+                count: &mut count,
+            }
+            .deserialize(&mut deserializer);
             count.spans <= limit
         }
     };
@@ -152,18 +157,20 @@ impl Level {
             Level::Scope => ("spans", "spans"),
         }
     }
-
-    /// Counts into `count` what the value at this level holds, ignoring errors (the decoder
-    /// reports them).
-    fn deserialize<'de, D: Deserializer<'de>>(self, deserializer: D, count: &mut Count) {
-        let _ = deserializer.deserialize_any(Counting { level: self, count });
-    }
 }
 
-/// A visitor counting the spans under one level.
+/// Counts the spans under one level: a seed of its object, and the visitor of it.
 struct Counting<'c> {
     level: Level,
     count: &'c mut Count,
+}
+
+impl<'de> DeserializeSeed<'de> for Counting<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
 }
 
 impl<'de> Visitor<'de> for Counting<'_> {
@@ -222,7 +229,7 @@ impl<'de> Visitor<'de> for Items<'_> {
         };
         loop {
             let more = if let Some(level) = next {
-                seq.next_element_seed(Nested {
+                seq.next_element_seed(Counting {
                     level,
                     count: &mut *self.count,
                 })?
@@ -238,23 +245,6 @@ impl<'de> Visitor<'de> for Items<'_> {
                 return Ok(());
             }
         }
-    }
-}
-
-/// One object of a level, counted.
-struct Nested<'c> {
-    level: Level,
-    count: &'c mut Count,
-}
-
-impl<'de> DeserializeSeed<'de> for Nested<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Counting {
-            level: self.level,
-            count: self.count,
-        })
     }
 }
 

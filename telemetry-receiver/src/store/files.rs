@@ -95,16 +95,20 @@ pub(crate) fn quarantine_torn_tail(
     Ok(())
 }
 
-/// `path` opened for reading, never through a symlink.
-pub(crate) fn private_read(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
+/// `options` that never follow a symlink and create files readable by their owner only: how
+/// every file of the data folder is opened.
+pub(crate) fn private(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NOFOLLOW);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    options.open(path)
+    options
+}
+
+/// `path` opened for reading, never through a symlink.
+pub(crate) fn private_read(path: &Path) -> io::Result<File> {
+    private(OpenOptions::new().read(true)).open(path)
 }
 
 /// `dir` and its missing parents, readable by their owner only.
@@ -118,12 +122,5 @@ pub(crate) fn private_dir(dir: &Path) -> io::Result<()> {
 
 /// `path` opened for appending, created readable by its owner only, never through a symlink.
 pub(crate) fn private_append(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
+    private(OpenOptions::new().append(true).create(true)).open(path)
 }

@@ -7,6 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::Path;
 
+use super::files::private;
 use crate::error::Error;
 
 /// The name of the data folder's lock file.
@@ -97,14 +98,13 @@ impl Drop for Writing {
 /// The lock file at `path`, opened (created readable by its owner only, never through a
 /// symlink).
 fn lock_file(path: &Path) -> Result<File, Error> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    options
-        .open(path)
-        .map_err(|error| Error::new(format!("cannot open {}: {error}", path.display())))
+    private(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
+    .map_err(|error| Error::new(format!("cannot open {}: {error}", path.display())))
 }

@@ -4,27 +4,12 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-use std::ffi::OsString;
-use std::path::Path;
-
 use serde_json::Value;
 use telemetry_core::werf::CommandExited;
 use telemetry_core::{Settings, Telemetry};
 use telemetry_tests::log_lines as lines;
 
-fn settings(tool: &str) -> Settings {
-    Settings {
-        command: format!("{tool} build"),
-        project_dir: Some(env!("CARGO_MANIFEST_DIR").into()),
-        ..Settings::new("MYTOOL", tool, "1.0.0")
-    }
-}
-
-fn vars(vars: &[(&str, &Path)]) -> Vec<(OsString, OsString)> {
-    vars.iter()
-        .map(|(name, value)| (OsString::from(name), value.as_os_str().to_owned()))
-        .collect()
-}
+use telemetry_tests::{path_vars as vars, runtime_settings as settings};
 
 /// The threads of this process now.
 #[cfg(target_os = "linux")]

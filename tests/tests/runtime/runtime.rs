@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
@@ -15,19 +14,7 @@ use telemetry_core::werf::{self as events, BuildFinished, CommandExited};
 use telemetry_core::{DecidedBy, Settings, Telemetry, TelemetryEvent};
 use telemetry_schema::files;
 
-fn settings(tool: &str) -> Settings {
-    Settings {
-        command: format!("{tool} build"),
-        project_dir: Some(env!("CARGO_MANIFEST_DIR").into()),
-        ..Settings::new("MYTOOL", tool, "1.0.0")
-    }
-}
-
-fn vars(vars: &[(&str, &Path)]) -> Vec<(OsString, OsString)> {
-    vars.iter()
-        .map(|(name, value)| (OsString::from(name), value.as_os_str().to_owned()))
-        .collect()
-}
+use telemetry_tests::{path_vars as vars, runtime_settings as settings};
 
 use telemetry_tests::log_lines as lines;
 
