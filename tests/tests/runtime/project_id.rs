@@ -1,12 +1,17 @@
 //! projectID detection on real repository layouts, built by hand so that the test needs no git
-//! binary: plain repositories, subdirectories, `.git` files, linked worktrees, no origin, none.
+//! binary: plain repositories, subdirectories, `.git` files, linked worktrees, no origin, none;
+//! and a program without projects, which reads no repository and sends no `projectID`.
 
 #![allow(clippy::unwrap_used, reason = "a test's helpers fail the test loudly")]
 
 use std::fs;
 use std::path::Path;
 
+use serde_json::Value;
 use telemetry_core::project_id::{detect, from_origin_url};
+use telemetry_core::werf::CommandExited;
+use telemetry_core::{Settings, Telemetry};
+use telemetry_tests::{log_lines as lines, path_vars as vars, runtime_settings as settings};
 
 const WERF: &str = "590dba0ea49212652f94e1cb1dbf3cc673d1dd964dea5d35239afcbbb3d38690";
 const NO_ORIGIN: &str = "f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c";
@@ -115,4 +120,29 @@ fn an_unparsable_origin_gives_an_empty_id() {
         None
     );
     assert_eq!(detect(root.path()), "");
+}
+
+#[test]
+fn a_program_without_projects_sends_no_project_id_and_reads_no_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("telemetry.jsonl");
+    // This repository has an origin: with `project_id` on, its ID would be sent.
+    let settings = Settings {
+        project_id: false,
+        ..settings("noproject")
+    };
+    let telemetry = Telemetry::builder(settings)
+        .vars(vars(&[("MYTOOL_TELEMETRY_LOG_FILE", &log)]))
+        .build();
+    telemetry.emit(CommandExited {
+        exit_code: 0,
+        duration_ms: 1,
+    });
+    telemetry.shutdown();
+    let events: Vec<Value> = lines(&log)
+        .into_iter()
+        .filter(|line| line.get("diagnostic").is_none())
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["projectID"], "");
 }
