@@ -41,6 +41,32 @@ pub struct Config {
     widening: Option<String>,
     retention: Option<(u32, u32)>,
     erasure_contact: Option<String>,
+    otel_traces: OtelTraces,
+    clickhouse_cluster: Option<String>,
+}
+
+/// The layout of the `otel_traces` table the OpenTelemetry Collector's ClickHouse exporter
+/// writes, which `schemas/clickhouse.sql` creates (when it does not exist) and reads: the
+/// exporter's own templates, as it renders them.
+///
+/// ```
+/// use telemetry_schema::{Config, OtelTraces};
+///
+/// let config = Config::new("acme", "ACME").clickhouse().otel_traces(OtelTraces::Json);
+/// assert_eq!(config.otel_traces_layout(), OtelTraces::Json);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OtelTraces {
+    /// Attributes as `Map(LowCardinality(String), String)` (every value a string) with text
+    /// indexes: what the exporter creates on ClickHouse 26.2 and later.
+    #[default]
+    TextIndexes,
+    /// Attributes as `Map(LowCardinality(String), String)` with bloom-filter indexes: what the
+    /// exporter creates before ClickHouse 26.2.
+    BloomFilters,
+    /// Attributes as ClickHouse `JSON`: the exporter's `json: true`.
+    Json,
 }
 
 impl Config {
@@ -61,6 +87,8 @@ impl Config {
             widening: None,
             retention: None,
             erasure_contact: None,
+            otel_traces: OtelTraces::default(),
+            clickhouse_cluster: None,
         }
     }
 
@@ -125,10 +153,46 @@ impl Config {
         self
     }
 
+    /// The layout of the exporter's `otel_traces` that the warehouse reads (and creates when it
+    /// does not exist): text indexes unless told otherwise. Match the exporter's `json` option.
+    #[must_use]
+    pub fn otel_traces(mut self, layout: OtelTraces) -> Self {
+        self.otel_traces = layout;
+        self
+    }
+
+    /// The layout of `otel_traces` ([`otel_traces`](Self::otel_traces)).
+    pub fn otel_traces_layout(&self) -> OtelTraces {
+        self.otel_traces
+    }
+
+    /// Generates the warehouse for the ClickHouse cluster `name`: every statement
+    /// `ON CLUSTER`, rows stored in replicated `<program>_events_local` tables on each shard,
+    /// `Distributed` tables named as on one server (`<program>_events`) over them, and the views
+    /// over those.
+    ///
+    /// ```
+    /// let config = telemetry_schema::Config::new("acme", "ACME")
+    ///     .clickhouse()
+    ///     .clickhouse_cluster("analytics");
+    /// assert_eq!(config.clickhouse_cluster_name(), Some("analytics"));
+    /// ```
+    #[must_use]
+    pub fn clickhouse_cluster(mut self, name: impl Into<String>) -> Self {
+        self.clickhouse_cluster = Some(name.into());
+        self
+    }
+
+    /// The cluster the warehouse is generated for ([`clickhouse_cluster`](Self::clickhouse_cluster)).
+    pub fn clickhouse_cluster_name(&self) -> Option<&str> {
+        self.clickhouse_cluster.as_deref()
+    }
+
     /// States how long the data is kept: events `events_days` days after they are received,
     /// failure records `failures_days` (keep it shorter: they hold refused events word for
-    /// word), what the receiver's `--retain-days` and `--retain-failed-days` do. The docs'
-    /// privacy section says so; without it, that no retention is configured.
+    /// word), what the receiver's `--retain-days` and `--retain-failed-days` do, and the TTL of the
+    /// warehouse's tables, counted from the day they reached it. The docs' privacy section says
+    /// so; without it, that no retention is configured.
     ///
     /// ```
     /// let config = telemetry_schema::Config::new("acme", "ACME").retention_days(90, 14);

@@ -36,7 +36,7 @@ mod render;
 mod run;
 pub mod sync;
 
-pub use config::Config;
+pub use config::{Config, OtelTraces};
 pub use error::Error;
 pub use model::schema::{colliding_definitions, event_schema, registered_event_schema, settings};
 pub use model::version::EventVersion;

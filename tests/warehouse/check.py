@@ -1,19 +1,28 @@
 """The generated ClickHouse tables and views, on a real ClickHouse engine (chdb).
 
-Usage: check.py <repository> <a receiver's data folder> <the guide's acme workspace>; exits
-non-zero on a failure. Checks:
+Usage: check.py <repository> <a receiver's data folder> <the guide's acme workspace>
+<werf's SQL variants>; exits non-zero on a failure. Checks:
 
-- werf's schemas/clickhouse.sql runs (after the exporter's otel_traces), and runs again;
+- werf's schemas/clickhouse.sql runs after the exporter's `otel_traces` (its current template,
+  text indexes), and runs again; it creates `otel_traces` itself where the exporter has not;
 - every example payload, inserted into werf_events as a receiver stores it, comes back through its
   version's view with every field equal to the example's, of the view's declared type, and every
   column commented;
-- the receiver's stored lines and failure records from the demo's runs load as they are;
-- otel_traces rows for werf's spans, as the collector's exporter writes them (every attribute a
-  string), come back through werf_events_from_otel and the views;
+- the receiver's stored lines and failure records from the demo's runs load as they are, and
+  loading them again changes no count;
+- events whose client clocks span 150 days load in one insert, partitioned by the day of receipt;
+  an event of a version without a view is counted by werf_events_without_view; a key the envelope
+  does not have fails the load; a stale view is replaced;
+- the collector's path, for each of the exporter's layouts (text indexes, bloom filters,
+  `json: true`): werf's spans, as the exporter writes them, come back through the views; spans
+  whose envelope is not one land in werf_failed_events with their reason; other spans are not
+  read; a retried batch changes no count;
+- the retention is the tables' TTL and deletes what is older; the cluster variant parses;
+- the erasure statements remove one installation's rows, and only those;
 - acme's SQL from the guide works the same for acme's event;
 - README's "Querying the data" queries give the results README shows;
-- deploy/otel-collector.yaml routes otlp through batch to the clickhouse exporter, into the table
-  the SQL reads.
+- deploy/otel-collector.yaml: otlp straight to the clickhouse exporter, batching in its
+  persistent sending queue, the schema left to the SQL, the TTL the SQL's.
 """
 
 import datetime
@@ -29,6 +38,7 @@ from chdb import session
 root = pathlib.Path(sys.argv[1])
 data = pathlib.Path(sys.argv[2])
 acme = pathlib.Path(sys.argv[3])
+variants = pathlib.Path(sys.argv[4])
 failures = 0
 
 
@@ -56,20 +66,39 @@ engine = session.Session(tempfile.mkdtemp(prefix="chdb-"))
 databases = 0
 
 
-def fresh():
-    """A new, empty database, the current one, with the exporter's otel_traces."""
+def fresh(template="otel_traces.sql"):
+    """A new, empty database, the current one, with `otel_traces` as the exporter's `template`
+    creates it (none for `None`)."""
     global databases
     databases += 1
     engine.query(f"CREATE DATABASE check_{databases}")
     engine.query(f"USE check_{databases}")
-    for statement in statements((root / "tests/warehouse/otel_traces.sql").read_text()):
-        engine.query(statement.replace('"default".', ""))
+    if template:
+        for statement in statements((root / "tests/warehouse" / template).read_text()):
+            engine.query(statement.replace("`default`.", ""))
     return engine
+
+
+def run(db, sql):
+    for statement in statements(sql):
+        db.query(statement)
 
 
 def rows(db, sql):
     result = db.query(sql, "JSONEachRow")
     return [json.loads(line) for line in str(result).splitlines() if line.strip()]
+
+
+def count(db, table, where="1"):
+    return int(rows(db, f"SELECT count() AS n FROM {table} WHERE {where}")[0]["n"])
+
+
+def fails(db, sql):
+    try:
+        db.query(sql)
+        return None
+    except Exception as error:  # chdb raises its own error type for a refused query
+        return str(error)
 
 
 def compact(payload):
@@ -91,6 +120,7 @@ def view_of(program, event_type, version):
 
 def typed(value, kind):
     """A JSON value as ClickHouse's JSONEachRow output writes a value of `kind`."""
+    kind = re.sub(r"^LowCardinality\((.*)\)$", r"\1", kind)
     if kind.startswith("Nullable("):
         return None if value is None else typed(value, kind[len("Nullable("):-1])
     if re.fullmatch(r"U?Int64", kind):
@@ -102,6 +132,21 @@ def typed(value, kind):
     return value
 
 
+def as_json_type(value):
+    """A JSON value as a ClickHouse JSON column gives it back with 64-bit integers quoted: integers
+    as strings, empty objects gone."""
+    if isinstance(value, dict):
+        return {key: as_json_type(item) for key, item in value.items() if item != {}}
+    if isinstance(value, list):
+        return [as_json_type(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+ENVELOPE = {"ts", "time", "received", "executionID", "userID", "projectID", "command", "attributes", "eventType", "eventData", "schemaVersion"}
+
+
 def check_views(db, program, payloads, label):
     """Every payload comes back through its version's view, every field equal and typed."""
     checked = 0
@@ -111,22 +156,23 @@ def check_views(db, program, payloads, label):
         kinds = {column["name"]: column["type"] for column in columns}
         found = rows(
             db,
-            f"SELECT * FROM {view} WHERE executionID = '{payload['executionID']}' AND ts = {payload['ts']} "
+            f"SELECT * FROM {view} WHERE toString(executionID) = '{payload['executionID']}' AND ts = {payload['ts']} "
             "SETTINGS output_format_json_named_tuples_as_objects = 1, output_format_json_quote_64bit_integers = 1",
         )
         if len(found) != 1:
             check(False, f"{label}: {view} has the example at {payload['ts']}: {len(found)} rows")
             continue
         row = found[0]
-        wrong = [
-            key
-            for key, value in payload["eventData"].items()
-            if row.get(key) != typed(value, kinds.get(key, ""))
-        ]
-        absent = [key for key in kinds if key not in payload["eventData"] and key not in (
-            "ts", "time", "executionID", "userID", "projectID", "command", "attributes", "eventType", "eventData", "schemaVersion")]
+        wrong = [key for key, value in payload["eventData"].items() if row.get(key) != typed(value, kinds.get(key, ""))]
+        attributes = {key: value for key, value in payload["attributes"].items() if not isinstance(value, (dict, list))}
+        wrong += [f"attributes.{key}" for key, value in attributes.items() if row.get(key, row.get(f"attributes_{key}")) != value]
+        absent = [key for key in kinds if key not in payload["eventData"] and key not in attributes and key not in ENVELOPE]
         wrong += [key for key in absent if row.get(key) not in (None, [], {})]
-        check(not wrong, f"{label}: {view} gives {payload['eventType']}'s fields as sent ({', '.join(wrong) or 'all equal'})")
+        wrong += [key for key in ("userID", "projectID", "command", "eventType") if row[key] != payload[key]]
+        wrong += [] if row["executionID"] == payload["executionID"] else ["executionID"]
+        wrong += [] if as_json_type(row["eventData"]) == as_json_type(payload["eventData"]) else ["eventData"]
+        wrong += [] if as_json_type(row["attributes"]) == as_json_type(payload["attributes"]) else ["attributes"]
+        check(not wrong, f"{label}: {view} gives {payload['eventType']}'s envelope and fields as sent ({', '.join(wrong) or 'all equal'})")
         types = rows(db, "SELECT " + ", ".join(f"toTypeName(`{name}`) AS `{name}`" for name in kinds) + f" FROM {view} LIMIT 1")
         bare = lambda kind: re.sub(r"\s+", "", kind)
         check(types and all(bare(types[0][name]) == bare(kind) for name, kind in kinds.items()), f"{label}: {view}'s values are of its declared types")
@@ -139,30 +185,37 @@ def check_views(db, program, payloads, label):
     return checked
 
 
-# werf's SQL runs, and runs again.
+today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 werf_sql = (root / "schemas/clickhouse.sql").read_text()
+werf_examples = examples(root)
+
+# werf's SQL runs after the exporter's table, and runs again; and where the exporter created none.
 db = fresh()
-for statement in statements(werf_sql):
-    db.query(statement)
-for statement in statements(werf_sql):
-    db.query(statement)
-check(True, "werf's clickhouse.sql runs, twice")
+run(db, werf_sql)
+run(db, werf_sql)
+check(True, "werf's clickhouse.sql runs after the exporter's otel_traces, twice")
 tables = {row["name"] for row in rows(db, "SELECT name FROM system.tables WHERE database = currentDatabase()")}
-check({"werf_events", "werf_failed_events", "werf_events_from_otel", "werf_build_finished_v2"} <= tables, f"the tables and views exist: {sorted(tables)}")
+check({"werf_events", "werf_failed_events", "werf_events_from_otel", "werf_failed_events_from_otel", "werf_build_finished_v2", "werf_events_without_view"} <= tables, f"the tables and views exist: {sorted(tables)}")
+alone = fresh(None)
+run(alone, werf_sql)
+theirs = rows(db, "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'otel_traces' ORDER BY position")
+ours = rows(alone, "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'otel_traces' ORDER BY position")
+check(ours == theirs, "without the exporter's table, the SQL creates otel_traces with the exporter's columns")
 
 # The examples, inserted as a receiver stores them.
-werf_examples = examples(root)
 db.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
 check(check_views(db, "werf", werf_examples, "examples") == 7, "all 7 examples checked")
 
-# The demo's runs and failures, as the receiver stored them.
+# The demo's runs and failures, as the receiver stored them; loaded again, nothing doubles.
 stored = [line for path in sorted((data / "events").glob("*.jsonl")) for line in path.read_text().splitlines()]
 failed = [line for path in sorted((data / "failed").glob("*.jsonl")) for line in path.read_text().splitlines()]
 check(len(stored) > 40 and len(failed) == 1, f"the demo's runs stored {len(stored)} events, {len(failed)} failure")
-db.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(stored))
-db.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(failed))
-count = rows(db, "SELECT count() AS n FROM werf_events")[0]["n"]
-check(int(count) == len(stored) + 7, f"every stored line is a row ({count})")
+for _ in range(2):
+    db.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(stored))
+    db.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(failed))
+check(count(db, "werf_events") == len(stored) + 7, f"every stored line is one row, loaded twice ({count(db, 'werf_events')})")
+check(count(db, "werf_failed_events") == 1, "the failure record is one row, loaded twice")
+check(count(db, "werf_events", f"received = '{today}'") == len(stored) + 7, "each row's day of receipt is today")
 demo_payloads = [json.loads(line) for line in stored]
 check(check_views(db, "werf", demo_payloads, "demo") == len(stored), "every stored event comes back through its view")
 failure = rows(db, "SELECT failure, errors, eventType, schemaVersion FROM werf_failed_events SETTINGS output_format_json_named_tuples_as_objects = 1")[0]
@@ -171,38 +224,105 @@ check(
     f"the failure record loads as it is: {failure}",
 )
 
-# The collector's path: otel_traces rows as the exporter writes them.
-otel = fresh()
-for statement in statements(werf_sql):
-    otel.query(statement)
-spans = []
-for index, payload in enumerate(werf_examples + [dict(werf_examples[0], eventType="NotWerfs")]):
-    attributes = {key: (compact(value) if isinstance(value, dict) else str(value)) for key, value in payload.items()}
-    spans.append({
+# Clocks that lie: 150 client days in one load, one partition of receipt; other versions seen.
+clocks = fresh()
+run(clocks, werf_sql)
+day = 86_400_000
+spread = [dict(werf_examples[0], ts=werf_examples[0]["ts"] + index * day, executionID=f"00000000-0000-4000-8000-{index:012x}") for index in range(150)]
+error = fails(clocks, "INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in spread))
+check(error is None and count(clocks, "werf_events") == 150, f"150 client days load in one insert ({error})")
+parts = rows(clocks, "SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active")
+check([part["partition"] for part in parts] == [today], f"into the partition of the day of receipt: {parts}")
+newer = dict(werf_examples[0], schemaVersion=3)
+clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(newer))
+check(count(clocks, "werf_events_without_view") == 1 and count(clocks, "werf_build_finished_v2") == 150, "a version without a view is counted by werf_events_without_view, not by the views")
+extra = dict(werf_examples[0], unexpected=1)
+error = fails(clocks, "INSERT INTO werf_events SETTINGS input_format_skip_unknown_fields = 0 FORMAT JSONEachRow " + compact(extra))
+check(error is not None and "unexpected" in error, "with the README's setting, a key the envelope lacks fails the load")
+clocks.query("CREATE OR REPLACE VIEW werf_build_finished_v2 AS SELECT 1 AS stale")
+run(clocks, werf_sql)
+check(count(clocks, "werf_build_finished_v2") == 150, "running the SQL again replaces a stale view")
+
+# The collector's path, in each of the exporter's layouts.
+def span(payload, index, json_layout, name="telemetry.werf.io"):
+    """`otel_traces` row of a span of `payload`, as the exporter writes it: with `Map`, every
+    attribute value as a string (`AsString()`); with `json: true`, integers as numbers."""
+    attributes = {key: (compact(value) if isinstance(value, (dict, list)) else value) for key, value in payload.items()}
+    if not json_layout:
+        attributes = {key: str(value) for key, value in attributes.items()}
+    return json.dumps({
         # A DateTime64 from an integer in JSONEachRow would be read as seconds: the time as text.
-        "Timestamp": datetime.datetime.fromtimestamp(payload["ts"] / 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "Timestamp": datetime.datetime.fromtimestamp(payload.get("ts", 0) / 1000 if isinstance(payload.get("ts"), int) else 0, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
         "TraceId": f"{index:032x}",
         "SpanId": f"{index:016x}",
-        "SpanName": "telemetry.werf.io" if payload["eventType"] != "NotWerfs" else "http.request",
+        "SpanName": name,
         "SpanKind": "Internal",
         "ServiceName": "werf",
         "ScopeName": "telemetry.werf.io",
         "SpanAttributes": attributes,
     })
-otel.query("INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(json.dumps(span) for span in spans))
-through = rows(otel, "SELECT * FROM werf_events_from_otel ORDER BY ts")
-check(len(through) == 7, f"werf's 7 spans come through werf_events_from_otel, the other span does not ({len(through)})")
-same = all(
-    any(json.loads(row["eventData"]) == payload["eventData"] and json.loads(row["attributes"]) == payload["attributes"] and row["executionID"] == payload["executionID"] for row in through)
-    for payload in werf_examples
-)
-check(same, "each comes back as the envelope that was sent")
-check(check_views(otel, "werf", werf_examples, "otel") == 7, "and through its version's view")
+
+
+base = werf_examples[0]
+refused = [
+    ({key: value for key, value in base.items() if key != "ts"}, "attribute_missing"),
+    (dict(base, ts=-5), "attribute_type"),
+    ({key: value for key, value in base.items() if key != "schemaVersion"}, "attribute_missing"),
+    (dict(base, eventData="not json"), "not_json"),
+    (dict(base, attributes=[1, 2]), "not_json"),
+    (dict(base, schemaVersion=3), "unknown_event_version"),
+    (dict(base, executionID="not-a-uuid"), "attribute_type"),
+]
+for layout, template, sql in [
+    ("text indexes", "otel_traces.sql", werf_sql),
+    ("bloom filters", "otel_traces_bloom.sql", (variants / "bloom.sql").read_text()),
+    ("json: true", "otel_traces_json.sql", (variants / "json.sql").read_text()),
+]:
+    otel = fresh(template)
+    run(otel, sql)
+    json_layout = template == "otel_traces_json.sql"
+    batch = [span(payload, index, json_layout) for index, payload in enumerate(werf_examples)]
+    batch += [span(payload, 100 + index, json_layout) for index, (payload, _) in enumerate(refused)]
+    batch.append(span(base, 200, json_layout, name="http.request"))
+    for _ in range(2):  # the exporter retrying the same batch
+        error = fails(otel, "INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(batch))
+    check(error is None, f"{layout}: the exporter's insert succeeds ({error})")
+    check(count(otel, "werf_events") == 7, f"{layout}: werf's 7 valid spans reach werf_events once, retried or not ({count(otel, 'werf_events')})")
+    check(check_views(otel, "werf", werf_examples, f"otel, {layout}") == 7, f"{layout}: each comes back through its version's view")
+    got = sorted(row["failure"] for row in rows(otel, "SELECT failure FROM werf_failed_events"))
+    check(got == sorted(kind for _, kind in refused), f"{layout}: each span the receiver would refuse is a failure record with its reason: {got}")
+    kept = rows(otel, "SELECT attributes FROM werf_failed_events WHERE failure = 'not_json' LIMIT 1")
+    check(kept and kept[0]["attributes"].get("command") == base["command"], f"{layout}: a failure record keeps the span's attributes")
+    check(count(otel, "werf_events", "eventType = ''") == 0 and count(otel, "werf_events", "ts = 0") == 0, f"{layout}: nothing reaches werf_events with zeros")
+
+# The retention, as TTL: older rows go, newer stay; the failure records' shorter limit likewise.
+ttl = fresh("otel_traces_json.sql")
+run(ttl, (variants / "json.sql").read_text())
+events_days, failures_days = map(int, re.search(r"TTL received \+ toIntervalDay\((\d+)\).*?TTL toDateTime\(receivedTime\) \+ toIntervalDay\((\d+)\)", werf_sql, re.S).groups())
+check((events_days, failures_days) == (90, 14), f"werf's SQL keeps events 90 days and failure records 14 ({events_days}, {failures_days})")
+old = (datetime.date.today() - datetime.timedelta(days=events_days + 1)).isoformat()
+ttl.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(dict(payload, received=old)) for payload in werf_examples))
+ttl.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
+now_ms = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
+record = json.loads(failed[0])
+ttl.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compact(dict(record, receivedAt=at)) for at in [now_ms - (failures_days + 1) * day, now_ms]))
+ttl.query("OPTIMIZE TABLE werf_events FINAL")
+ttl.query("OPTIMIZE TABLE werf_failed_events FINAL")
+check(count(ttl, "werf_events") == 7 and count(ttl, "werf_failed_events") == 1, f"the TTL deletes what is older than the retention ({count(ttl, 'werf_events')} events, {count(ttl, 'werf_failed_events')} failures)")
+
+# The cluster variant: chdb has no cluster, so each statement is parsed by ClickHouse's parser.
+cluster = (variants / "cluster.sql").read_text()
+literal = lambda text: "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+parsed = [fails(db, f"SELECT formatQuery({literal(statement.rstrip(';'))})") for statement in statements(cluster)]
+check(all(error is None for error in parsed), f"every statement of the cluster variant parses: {[error for error in parsed if error][:1]}")
+check(re.search(r"CREATE TABLE IF NOT EXISTS werf_events ON CLUSTER `telemetry` AS werf_events_local\nENGINE = Distributed", cluster) is not None
+      and "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/werf_events_local', '{replica}')" in cluster
+      and "FROM werf_events\nWHERE eventType = 'BuildFinished'" in cluster,
+      "the cluster variant stores rows in replicated local tables and reads them through Distributed ones")
 
 # Erasure: the statements at the end of the SQL remove one installation's rows, and only those.
 erase = fresh()
-for statement in statements(werf_sql):
-    erase.query(statement)
+run(erase, werf_sql)
 block = werf_sql.split("-- Erase an installation, by its `userID`:\n", 1)[1].split("-- Erase a project", 1)[0]
 erasure = [line[3:] for line in block.splitlines() if line.startswith("-- DELETE")]
 check(len(erasure) == 3, f"the SQL erases an installation from 3 tables: {erasure}")
@@ -212,35 +332,29 @@ erase.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(fai
     compact({"receivedAt": 1, "failure": "schema_violation", "message": "", "errors": [], "eventType": "BuildStarted", "schemaVersion": 2, "spanName": "telemetry.werf.io", "envelope": compact(gone[0]), "attributes": {}, "body": ""}),
     compact({"receivedAt": 1, "failure": "attribute_type", "message": "", "errors": [], "eventType": "", "schemaVersion": 0, "spanName": "telemetry.werf.io", "envelope": "", "attributes": {"userID": "erase-me"}, "body": ""}),
 ]))
-erase.query("INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(json.dumps(dict(span, SpanAttributes=dict(span["SpanAttributes"], userID=user))) for span in spans[:7] for user in ["", "erase-me"]))
+erase.query("INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(span(dict(payload, userID=user), index, False) for index, payload in enumerate(werf_examples) for user in ["kept", "erase-me"]))
 for statement in erasure:
     erase.query(statement.replace("{id:String}", "'erase-me'"))
-left = {
-    table: int(rows(erase, f"SELECT count() AS n FROM {table}")[0]["n"])
-    for table in ["werf_events", "werf_failed_events", "otel_traces"]
-}
+left = {table: count(erase, table) for table in ["werf_events", "werf_failed_events", "otel_traces"]}
 # werf_events also holds the rows the collector's view copied from otel_traces.
 check(left == {"werf_events": 7 + 7, "werf_failed_events": len(failed), "otel_traces": 7}, f"only the installation's rows are gone: {left}")
-check(int(rows(erase, "SELECT count() AS n FROM werf_events WHERE userID = 'erase-me'")[0]["n"]) == 0, "none of its events is left")
+check(count(erase, "werf_events", "userID = 'erase-me'") == 0, "none of its events is left")
 
 # acme's SQL from the guide.
 acme_db = fresh()
-for statement in statements((acme / "schemas/clickhouse.sql").read_text()):
-    acme_db.query(statement)
+run(acme_db, (acme / "schemas/clickhouse.sql").read_text())
 acme_examples = examples(acme)
 acme_db.query("INSERT INTO acme_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in acme_examples))
 check(check_views(acme_db, "acme", acme_examples, "acme") == len(acme_examples) >= 1, "acme's SQL and view work the same")
 
 # README's queries, on the demo's data alone.
 demo = fresh()
-for statement in statements(werf_sql):
-    demo.query(statement)
+run(demo, werf_sql)
 demo.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(stored))
 readme = (root / "README.md").read_text()
 section = readme.split("## Querying the data", 1)[1].split("\n## ", 1)[0]
 queries = re.findall(r"```sql\n(.*?)```\n+```text\n(.*?)```", section, re.S)
 check(len(queries) >= 3, f"README shows {len(queries)} queries with their results")
-today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 for query, shown in queries:
     got = str(demo.query(query, "TSVWithNames")).strip().splitlines()
     want = shown.strip().splitlines()
@@ -263,10 +377,15 @@ for query, shown in queries:
 # The collector's configuration.
 config = yaml.safe_load((root / "deploy/otel-collector.yaml").read_text())
 pipeline = config["service"]["pipelines"]["traces"]
-check(pipeline == {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["clickhouse"]}, f"the traces pipeline is otlp, batch, clickhouse: {pipeline}")
+check(pipeline == {"receivers": ["otlp"], "exporters": ["clickhouse"]}, f"the traces pipeline is otlp to clickhouse, without the batch processor: {pipeline}")
 check("http" in config["receivers"]["otlp"]["protocols"], "the otlp receiver takes OTLP/HTTP")
 exporter = config["exporters"]["clickhouse"]
-read_table = re.search(r"MATERIALIZED VIEW IF NOT EXISTS \w+ TO \w+\nAS SELECT.*?\nFROM (\w+)\n", werf_sql, re.S).group(1)
+queue = exporter["sending_queue"]
+check("batch" in queue and queue.get("storage") == "file_storage" and "file_storage" in config["extensions"] and config["service"]["extensions"] == ["file_storage"],
+      "batching is in the exporter's sending queue, kept on disk by the file_storage extension")
+check(exporter["create_schema"] is False and exporter.get("async_insert") is False, "the exporter creates no schema and inserts each batch as one block")
+check(exporter["ttl"] == f"{events_days * 24}h", f"its ttl is the SQL's retention ({exporter['ttl']})")
+read_table = re.search(r"MATERIALIZED VIEW werf_events_from_otel TO \w+\nAS SELECT.*?\nFROM (\w+)\n", werf_sql, re.S).group(1)
 check(exporter["traces_table_name"] == read_table == "otel_traces", f"the exporter writes the table the SQL reads ({exporter['traces_table_name']}, {read_table})")
 check(exporter.get("database", "default") == "default", "in the database the SQL runs in")
 

@@ -1,8 +1,10 @@
--- `otel_traces` as the OpenTelemetry Collector's ClickHouse exporter (collector-contrib,
--- exporter/clickhouseexporter/internal/sql_templates/traces_table.sql) creates it, with its
--- defaults: database `default`, engine `MergeTree()`, no TTL, no cluster.
-CREATE TABLE IF NOT EXISTS "default"."otel_traces" (
-    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+-- `otel_traces` as the OpenTelemetry Collector's ClickHouse exporter creates it on ClickHouse 26.2 and later, with text indexes
+-- (collector-contrib, exporter/clickhouseexporter/internal/sqltemplates/traces_table.sql, rendered as
+-- the exporter renders it with its defaults: database `default`, engine `MergeTree()`, no TTL,
+-- no cluster). The warehouse checks run the generated SQL after it, as on a server where the
+-- exporter created the table first.
+CREATE TABLE IF NOT EXISTS `default`.`otel_traces`  (
+    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
     TraceId String CODEC(ZSTD(1)),
     SpanId String CODEC(ZSTD(1)),
     ParentSpanId String CODEC(ZSTD(1)),
@@ -14,7 +16,7 @@ CREATE TABLE IF NOT EXISTS "default"."otel_traces" (
     ScopeName String CODEC(ZSTD(1)),
     ScopeVersion String CODEC(ZSTD(1)),
     SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-    Duration UInt64 CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
     StatusCode LowCardinality(String) CODEC(ZSTD(1)),
     StatusMessage String CODEC(ZSTD(1)),
     Events Nested (
@@ -28,13 +30,17 @@ CREATE TABLE IF NOT EXISTS "default"."otel_traces" (
         TraceState String,
         Attributes Map(LowCardinality(String), String)
     ) CODEC(ZSTD(1)),
-    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
-    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    ResourceAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(ResourceAttributes, 'Array(Tuple(String, String))')),
+    SpanAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(SpanAttributes, 'Array(Tuple(String, String))')),
+    INDEX idx_trace_id TraceId TYPE text(tokenizer = 'array'),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE text(tokenizer = 'array'),
+    INDEX idx_res_attr_items ResourceAttributeItems TYPE text(tokenizer = 'array'),
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE text(tokenizer = 'array'),
+    INDEX idx_span_attr_items SpanAttributeItems TYPE text(tokenizer = 'array'),
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1
 ) ENGINE = MergeTree()
 PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
-SETTINGS index_granularity=8192, ttl_only_drop_parts = 1;
+PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
+
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;

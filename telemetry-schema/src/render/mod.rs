@@ -8,7 +8,6 @@
 pub mod catalogue;
 pub mod clickhouse;
 pub mod docs;
-mod erasure;
 pub(crate) mod event_files;
 pub(crate) mod json;
 pub mod log_line;

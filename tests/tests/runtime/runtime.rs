@@ -144,7 +144,7 @@ fn enabled_telemetry_runs_one_named_background_thread_until_shutdown() {
     let running = || thread_names().iter().any(|name| name == "threadcheck-tel");
     let eventually = |expected: bool, what: &str| {
         // A thread names itself once it runs, and is gone some time after it returns.
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while running() != expected {
             assert!(Instant::now() < deadline, "{what}");
             std::thread::sleep(Duration::from_millis(2));

@@ -523,15 +523,52 @@ fn the_clickhouse_file_is_written_only_when_asked_for() {
     for name in [
         "CREATE TABLE IF NOT EXISTS my_tool_events",
         "CREATE TABLE IF NOT EXISTS my_tool_failed_events",
-        "CREATE VIEW IF NOT EXISTS my_tool_stage_build_finished_v2",
-        "CREATE MATERIALIZED VIEW IF NOT EXISTS my_tool_events_from_otel TO my_tool_events",
+        "CREATE OR REPLACE VIEW my_tool_stage_build_finished_v2",
+        "CREATE OR REPLACE VIEW my_tool_events_without_view",
+        "CREATE TABLE IF NOT EXISTS otel_traces",
+        "CREATE OR REPLACE MATERIALIZED VIEW my_tool_events_from_otel TO my_tool_events",
+        "CREATE OR REPLACE MATERIALIZED VIEW my_tool_failed_events_from_otel TO my_tool_failed_events",
         "WHERE SpanName = 'my-tool.telemetry'",
     ] {
         assert!(sql.contains(name), "{name}");
     }
     assert_eq!(
         sql.matches("CREATE ").count(),
-        2 + versions.len() + 1,
-        "two tables, a view per version, the collector's path"
+        3 + versions.len() + 1 + 2,
+        "three tables, a view per version and one for the rest, the collector's two views"
+    );
+    assert!(!sql.contains("TTL"), "no retention, no TTL");
+    assert!(!sql.contains("ON CLUSTER"), "one server");
+}
+
+#[test]
+fn the_clickhouse_file_follows_the_retention_the_layout_and_the_cluster() {
+    let versions = catalog();
+    let config = telemetry_schema::Config::new("my-tool", "ACME")
+        .clickhouse()
+        .retention_days(30, 7)
+        .otel_traces(telemetry_schema::OtelTraces::Json)
+        .clickhouse_cluster("analytics");
+    let sql = &files::generate(&versions, &config)[files::CLICKHOUSE];
+    for expected in [
+        "TTL received + toIntervalDay(30)",
+        "TTL toDateTime(receivedTime) + toIntervalDay(7)",
+        "TTL toDateTime(Timestamp) + toIntervalDay(30)",
+        "CREATE TABLE IF NOT EXISTS my_tool_events_local ON CLUSTER `analytics`",
+        "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/my_tool_events_local', '{replica}')",
+        "CREATE TABLE IF NOT EXISTS my_tool_events ON CLUSTER `analytics` AS my_tool_events_local\nENGINE = Distributed('analytics', currentDatabase(), my_tool_events_local, cityHash64(executionID));",
+        "SpanAttributes JSON CODEC(ZSTD(1))",
+        "toString(SpanAttributes.`eventData`)",
+        "DELETE FROM my_tool_events_local ON CLUSTER `analytics` WHERE `userID` = {id:String};",
+    ] {
+        assert!(sql.contains(expected), "{expected}");
+    }
+    assert!(
+        !sql.contains("SpanAttributes['"),
+        "the JSON layout reads no map"
+    );
+    assert!(
+        !sql.contains("non_replicated_deduplication_window"),
+        "replicated tables deduplicate on their own"
     );
 }

@@ -315,7 +315,9 @@ fn retention_and_erasure(out: &mut String, config: &Config) {
                 "Events are kept for {events} day(s) after they are received, then deleted. \
                  Failure records (events the receiver refused, kept word for word so that they \
                  can be fixed and replayed, which may hold what the rules above forbid) are kept \
-                 for {failures} day(s). The same limits hold in the warehouse's tables.\n"
+                 for {failures} day(s). The same limits hold in the warehouse's tables, as \
+                 their TTL, counted from the day the data reached the warehouse (never by the \
+                 sender's clock).\n"
             );
         }
         None => out.push_str(

@@ -6,9 +6,11 @@
 
 use std::fmt::Write as _;
 
-/// The erasure block for `program`'s tables, whose spans are named `span_name` (a SQL string
-/// literal).
-pub(crate) fn clickhouse(sql: &mut String, program: &str, span_name: &str) {
+use super::otel::Attributes;
+use super::target::Target;
+
+/// The erasure block for `target`'s tables.
+pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
     let _ = writeln!(
         sql,
         "\n-- Erasure: what `telemetry-receiver forget` does to a receiver's files, done to these\n\
@@ -16,17 +18,24 @@ pub(crate) fn clickhouse(sql: &mut String, program: &str, span_name: &str) {
          -- statements of one block with the ID as a parameter, each without its `-- `:\n\
          -- clickhouse-client --param_id=ID --multiquery < statements.sql"
     );
+    let on = target.on_cluster();
+    let read = Attributes(target.otel);
     for (what, key) in [("an installation", "userID"), ("a project", "projectID")] {
         let id = "{id:String}";
         let statements = [
-            format!("DELETE FROM {program}_events WHERE `{key}` = {id};"),
             format!(
-                "DELETE FROM {program}_failed_events WHERE attributes['{key}'] = {id} OR \
-                 position(envelope, concat('\"{key}\":\"', {id}, '\"')) > 0;"
+                "DELETE FROM {}{on} WHERE `{key}` = {id};",
+                target.stored("events")
             ),
             format!(
-                "DELETE FROM otel_traces WHERE SpanName = {span_name} AND \
-                 SpanAttributes['{key}'] = {id};"
+                "DELETE FROM {}{on} WHERE attributes['{key}'] = {id} OR \
+                 position(envelope, concat('\"{key}\":\"', {id}, '\"')) > 0;",
+                target.stored("failed_events")
+            ),
+            format!(
+                "DELETE FROM otel_traces{on} WHERE SpanName = {} AND {} = {id};",
+                target.span_name,
+                read.value(key)
             ),
         ];
         let _ = writeln!(sql, "-- Erase {what}, by its `{key}`:");

@@ -1,0 +1,291 @@
+//! The two tables: `<program>_events`, one row per event with its typed fields stored beside
+//! the JSON they come from, and `<program>_failed_events`, a receiver's failure records. Both are
+//! partitioned and kept by the day they reached the warehouse, never by a client's clock, and drop
+//! a block of rows inserted again.
+
+use std::fmt::Write as _;
+
+use telemetry_core::classify::envelope_field;
+
+use super::fields::{Field, attribute_fields, envelope_comment, event_fields};
+use super::sql::{quoted_identifier, string};
+use super::target::Target;
+use crate::model::fields::Classification;
+use crate::model::version::EventVersion;
+
+/// The envelope's columns of the events table: key, type, codec.
+fn envelope(newest: Option<&EventVersion>) -> [(&'static str, &'static str); 9] {
+    // A run's ID the schema says is a UUID is stored as one: 16 bytes, not 36 characters.
+    let uuid = newest.is_some_and(|version| {
+        version.schema.pointer("/properties/executionID/format") == Some(&"uuid".into())
+    });
+    [
+        ("ts", "UInt64 CODEC(ZSTD(1))"),
+        (
+            "executionID",
+            if uuid {
+                "UUID"
+            } else {
+                "String CODEC(ZSTD(1))"
+            },
+        ),
+        ("userID", "String CODEC(ZSTD(1))"),
+        ("projectID", "String CODEC(ZSTD(1))"),
+        ("command", "LowCardinality(String)"),
+        ("attributes", "JSON CODEC(ZSTD(1))"),
+        ("eventType", "LowCardinality(String)"),
+        ("eventData", "JSON CODEC(ZSTD(1))"),
+        ("schemaVersion", "UInt32"),
+    ]
+}
+
+/// The envelope's column names and types, without codecs, for views.
+pub(crate) fn envelope_types(newest: Option<&EventVersion>) -> Vec<(&'static str, String)> {
+    envelope(newest)
+        .iter()
+        .map(|(key, kind)| (*key, kind.split(" CODEC").next().unwrap_or(kind).to_owned()))
+        .collect()
+}
+
+/// What `time` says.
+pub(crate) const TIME_COMMENT: &str =
+    "When the event was emitted, by the client's clock: `ts` as a time, to the millisecond, UTC.";
+/// What `received` says.
+pub(crate) const RECEIVED_COMMENT: &str = "The day (UTC) the event reached the warehouse: when the \
+     collector's exporter inserted it, or when its receiver's file was loaded. Partitions and the \
+     retention follow it, not the client's clock.";
+
+/// The comment of an envelope column.
+pub(crate) fn column_comment(version: Option<&EventVersion>, key: &str) -> String {
+    let classification = envelope_field(key).map(|field| Classification {
+        class: field.class,
+        purpose: field.purpose,
+        hashed: false,
+    });
+    let comment = envelope_comment(version, key, classification);
+    match key {
+        "attributes" | "eventData" => format!(
+            "{comment} The JSON document as ClickHouse's JSON type keeps it (keys sorted, a dotted \
+             key as nested objects)."
+        ),
+        _ => comment,
+    }
+}
+
+/// The events table, and the typed columns of `versions` added to it.
+pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventVersion]) {
+    let newest = newest(versions);
+    let stored = target.stored("events");
+    let _ = writeln!(
+        sql,
+        "CREATE TABLE IF NOT EXISTS {stored}{}\n(",
+        target.on_cluster()
+    );
+    for (key, kind) in envelope(newest) {
+        let comment = column_comment(newest, key);
+        let _ = writeln!(
+            sql,
+            "    {} {kind} COMMENT {},",
+            quoted_identifier(key),
+            string(&comment)
+        );
+        if key == "ts" {
+            let _ = writeln!(
+                sql,
+                "    `time` DateTime64(3, 'UTC') ALIAS fromUnixTimestamp64Milli(toInt64(ts), 'UTC') COMMENT {},\n    \
+                 `received` Date DEFAULT today() COMMENT {},",
+                string(TIME_COMMENT),
+                string(RECEIVED_COMMENT)
+            );
+        }
+    }
+    trim_comma(sql);
+    let ttl = target
+        .retention
+        .map(|(days, _)| format!("TTL received + toIntervalDay({days})\n"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        sql,
+        ")\nENGINE = {engine}\nPARTITION BY received\nORDER BY (eventType, schemaVersion, projectID, executionID, ts)\n\
+         {ttl}{settings}\nCOMMENT {comment};\n",
+        engine = target.engine(&stored),
+        settings = target.table_settings(),
+        comment = string(&format!(
+            "One row per event: the envelope as the program sent it (the lines a telemetry \
+             receiver stores, inserted with FORMAT JSONEachRow), and each event version's fields \
+             typed, stored at insert; the views {program}_<event>_v<N> name them.",
+            program = target.program
+        )),
+    );
+    let mut alters = vec![add_columns(&attribute_fields_of(newest), None)];
+    for version in versions {
+        let condition = format!(
+            "eventType = {} AND schemaVersion = {}",
+            string(&version.event_type),
+            version.version
+        );
+        alters.push(add_columns(&event_fields(version), Some(&condition)));
+    }
+    let alters: Vec<String> = alters
+        .into_iter()
+        .filter(|alter| !alter.is_empty())
+        .collect();
+    alter(sql, target, &stored, &alters);
+    sql.push_str(&target.distributed("events", "cityHash64(executionID)"));
+    if target.cluster.is_some() {
+        alter(sql, target, &target.table("events"), &alters);
+    }
+}
+
+/// The version whose envelope the table's comments follow: the newest a type still defines.
+pub(crate) fn newest(versions: &[EventVersion]) -> Option<&EventVersion> {
+    versions
+        .iter()
+        .rev()
+        .find(|version| version.rust_path.is_some())
+        .or(versions.last())
+}
+
+/// The attribute fields of `newest`'s envelope.
+pub(crate) fn attribute_fields_of(newest: Option<&EventVersion>) -> Vec<Field> {
+    newest.map(attribute_fields).unwrap_or_default()
+}
+
+/// `ADD COLUMN IF NOT EXISTS` clauses for `fields`, computed at insert for the rows that meet
+/// `condition` (all rows without one).
+fn add_columns(fields: &[Field], condition: Option<&str>) -> String {
+    fields
+        .iter()
+        .map(|field| {
+            let read = match condition {
+                Some(condition) => format!(
+                    "if({condition}, {}, defaultValueOfTypeName({}))",
+                    field.read,
+                    string(&field.kind)
+                ),
+                None => field.read.clone(),
+            };
+            format!(
+                "    ADD COLUMN IF NOT EXISTS {} {} MATERIALIZED {read} COMMENT {}",
+                quoted_identifier(&field.column),
+                field.kind,
+                string(&field.comment)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",\n")
+}
+
+/// One `ALTER TABLE` per non-empty group of clauses.
+fn alter(sql: &mut String, target: &Target, table: &str, groups: &[String]) {
+    for clauses in groups {
+        let _ = writeln!(
+            sql,
+            "ALTER TABLE {table}{}\n{clauses};\n",
+            target.on_cluster()
+        );
+    }
+}
+
+/// The failure records' columns, as `telemetry-receiver` writes them
+/// (`schemas/failed-event.schema.json` of that crate).
+const FAILED: [(&str, &str, &str); 10] = [
+    (
+        "receivedAt",
+        "UInt64",
+        "When it was received, in milliseconds since the Unix epoch.",
+    ),
+    (
+        "failure",
+        "LowCardinality(String)",
+        "What failed: undecodable, attribute_missing, attribute_type, not_json, unknown_event_version, schema_violation or event_too_large.",
+    ),
+    ("message", "String", "What failed, in words."),
+    (
+        "errors",
+        "Array(Tuple(pointer String, keyword String, message String))",
+        "Each error of a schema violation: where (a JSON Pointer), the keyword, what the validator said.",
+    ),
+    (
+        "eventType",
+        "LowCardinality(String)",
+        "The span's eventType, when it had one.",
+    ),
+    (
+        "schemaVersion",
+        "Int64",
+        "The span's schemaVersion, when it had one; 0 otherwise.",
+    ),
+    (
+        "spanName",
+        "LowCardinality(String)",
+        "The span's name; empty for an undecodable body.",
+    ),
+    (
+        "envelope",
+        "String CODEC(ZSTD(1))",
+        "The envelope rebuilt from the span, one JSON line, when it could be.",
+    ),
+    (
+        "attributes",
+        "Map(String, String) CODEC(ZSTD(1))",
+        "The span's attributes as received.",
+    ),
+    (
+        "body",
+        "String CODEC(ZSTD(1))",
+        "An undecodable request body, in base64.",
+    ),
+];
+
+/// The failed events' table.
+pub(crate) fn failed_table(sql: &mut String, target: &Target) {
+    let stored = target.stored("failed_events");
+    let _ = writeln!(
+        sql,
+        "CREATE TABLE IF NOT EXISTS {stored}{}\n(",
+        target.on_cluster()
+    );
+    for (key, kind, comment) in FAILED {
+        let _ = writeln!(
+            sql,
+            "    {} {kind} COMMENT {},",
+            quoted_identifier(key),
+            string(comment)
+        );
+        if key == "receivedAt" {
+            let _ = writeln!(
+                sql,
+                "    `receivedTime` DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(toInt64(receivedAt), 'UTC') COMMENT {},",
+                string(
+                    "When it was received, as a time, UTC: partitions and the retention follow it."
+                )
+            );
+        }
+    }
+    trim_comma(sql);
+    let ttl = target
+        .retention
+        .map(|(_, days)| format!("TTL toDateTime(receivedTime) + toIntervalDay({days})\n"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        sql,
+        ")\nENGINE = {engine}\nPARTITION BY toDate(receivedTime)\nORDER BY (failure, eventType, receivedTime)\n\
+         {ttl}{settings}\nCOMMENT {comment};\n",
+        engine = target.engine(&stored),
+        settings = target.table_settings(),
+        comment = string(
+            "What could not be accepted: a telemetry receiver's failure records (failed/*.jsonl), \
+             inserted as they are with FORMAT JSONEachRow, and the collector's spans whose \
+             envelope is not one."
+        ),
+    );
+    sql.push_str(&target.distributed("failed_events", "rand()"));
+}
+
+fn trim_comma(sql: &mut String) {
+    if sql.ends_with(",\n") {
+        sql.truncate(sql.len() - 2);
+        sql.push('\n');
+    }
+}

@@ -1,0 +1,173 @@
+//! The typed columns of an event version: each top-level field of its `eventData`, and each
+//! scalar of the envelope's `attributes`, with its ClickHouse type, how it is read from the JSON
+//! column at insert, and its comment. The events table stores them (materialized at insert, so a
+//! query reads a typed column as from a hand-typed table); the version's view names them.
+
+use serde_json::Value;
+
+use super::sql::{quoted_identifier, snake_case, string, with_class};
+use super::types::{column_type, is_composite};
+use crate::model::fields::Classification;
+use crate::model::key_order::KeyOrder;
+use crate::model::schema::resolve;
+use crate::model::version::EventVersion;
+use crate::model::walk::walk;
+
+/// One typed column.
+pub(crate) struct Field {
+    /// Its JSON key.
+    pub(crate) key: String,
+    /// The events table's column that stores it.
+    pub(crate) column: String,
+    /// Its ClickHouse type.
+    pub(crate) kind: String,
+    /// How it is read from the JSON column at insert.
+    pub(crate) read: String,
+    /// Its description, class and purpose.
+    pub(crate) comment: String,
+}
+
+/// `<event_type in snake_case>_v<N>`, the stem of a version's view and of its stored columns.
+pub(crate) fn version_stem(event_type: &str, version: u32) -> String {
+    format!("{}_v{version}", snake_case(event_type))
+}
+
+/// The fields of `version`'s `eventData`, in wire order.
+pub(crate) fn event_fields(version: &EventVersion) -> Vec<Field> {
+    let root = &version.schema;
+    let stem = version_stem(&version.event_type, version.version);
+    let Some(event_data) = root
+        .pointer("/properties/eventData")
+        .and_then(|data| resolve(root, data))
+    else {
+        return Vec::new();
+    };
+    fields(
+        version,
+        event_data,
+        "eventData",
+        |key| format!("{stem}__{key}"),
+        true,
+    )
+}
+
+/// The scalar fields of the envelope's `attributes` in `version`'s schema: what every event
+/// carries about where it ran (the composite ones, such as `extra`, stay in the JSON column).
+pub(crate) fn attribute_fields(version: &EventVersion) -> Vec<Field> {
+    let root = &version.schema;
+    let Some(attributes) = root
+        .pointer("/properties/attributes")
+        .and_then(|data| resolve(root, data))
+    else {
+        return Vec::new();
+    };
+    fields(
+        version,
+        attributes,
+        "attributes",
+        |key| format!("attributes__{key}"),
+        false,
+    )
+    .into_iter()
+    .filter(|field| !is_composite(&field.kind))
+    .collect()
+}
+
+fn fields(
+    version: &EventVersion,
+    object: &Value,
+    path: &str,
+    column: impl Fn(&str) -> String,
+    composites: bool,
+) -> Vec<Field> {
+    let root = &version.schema;
+    let order = KeyOrder::of(version.examples.iter().map(String::as_str));
+    let mut out: Vec<Field> = Vec::new();
+    for node in walk(root, object, path, &order, false) {
+        let key = node.path.trim_start_matches(path).trim_start_matches('.');
+        if out.iter().any(|field| field.key == key) {
+            continue;
+        }
+        let json = format!("{path}.{}", quoted_identifier(key));
+        let typed = column_type(root, &node.property, !node.required, &order, &node.path);
+        let (kind, read, note) = match typed {
+            Some(kind) if is_composite(&kind) => {
+                if !composites {
+                    continue;
+                }
+                let read = format!(
+                    "JSONExtract(toString({path}), {}, {})",
+                    string(key),
+                    string(&kind)
+                );
+                let note = if node.required {
+                    ""
+                } else {
+                    " Empty when absent."
+                };
+                (kind, read, note)
+            }
+            Some(kind) => {
+                let (base, cast) = match kind.strip_prefix("Nullable(") {
+                    Some(inner) => (inner.trim_end_matches(')').to_owned(), "accurateCastOrNull"),
+                    None => (kind.clone(), "accurateCastOrDefault"),
+                };
+                let read = format!("{cast}({json}, {})", string(&base));
+                (low_cardinality(&kind), read, "")
+            }
+            // What has no one type (an enum that carries data) is its JSON.
+            None => (
+                "String".to_owned(),
+                format!("JSONExtractRaw(toString({path}), {})", string(key)),
+                " Its JSON.",
+            ),
+        };
+        let mut comment = node.description(root).trim().to_owned();
+        comment.push_str(note);
+        let comment = match version.classifications.get(&node.path) {
+            Some(classification) => with_class(&comment, *classification),
+            None => comment,
+        };
+        out.push(Field {
+            key: key.to_owned(),
+            column: column(key),
+            kind,
+            read,
+            comment,
+        });
+    }
+    out
+}
+
+/// A string column as `LowCardinality`: event fields are mostly names drawn from a few values,
+/// which a dictionary stores and groups by fastest.
+fn low_cardinality(kind: &str) -> String {
+    match kind {
+        "String" => "LowCardinality(String)".to_owned(),
+        "Nullable(String)" => "LowCardinality(Nullable(String))".to_owned(),
+        _ => kind.to_owned(),
+    }
+}
+
+/// The comment of a field of the envelope itself: its description in the schema, with
+/// `classification`.
+pub(crate) fn envelope_comment(
+    version: Option<&EventVersion>,
+    key: &str,
+    classification: Option<Classification>,
+) -> String {
+    let description = version
+        .and_then(|version| {
+            let property = version.schema.pointer(&format!("/properties/{key}"))?;
+            let target = resolve(&version.schema, property).unwrap_or(property);
+            property
+                .get("description")
+                .or_else(|| target.get("description"))
+                .and_then(Value::as_str)
+        })
+        .unwrap_or_default();
+    match classification {
+        Some(classification) => with_class(description, classification),
+        None => description.trim().to_owned(),
+    }
+}

@@ -1,0 +1,100 @@
+//! The program's ClickHouse warehouse, `schemas/clickhouse.sql` ([`Config::clickhouse`]),
+//! generated from the event versions like every other file, so that a type or a class is decided
+//! once:
+//!
+//! - `<program>_events`: one row per event, taking a receiver's stored lines as they are
+//!   (`INSERT INTO <program>_events FORMAT JSONEachRow`): the envelope, `attributes` and
+//!   `eventData` as ClickHouse `JSON`, and each event version's fields as typed columns computed
+//!   at insert, so that a query reads them as from a hand-typed table;
+//! - `<program>_failed_events`: a receiver's failure records, as they are, and the collector's
+//!   spans whose envelope is not one;
+//! - a view per event version, `<program>_<event_type in snake_case>_v<N>`, naming the envelope's
+//!   columns, the scalars of `attributes` and every field of `eventData`, each column's comment
+//!   its description, class and purpose; and `<program>_events_without_view`, the events of
+//!   versions no view reads;
+//! - the OpenTelemetry Collector's path: its exporter's `otel_traces` in the layout
+//!   [`Config::otel_traces`] names, and materialized views from it into the two tables.
+//!
+//! Partitions and the retention ([`Config::retention_days`], as TTL) follow the day rows reached
+//! the warehouse, never the client's clock; a block of rows inserted again (a file loaded twice,
+//! an exporter's retried batch) is dropped, on one server as on a cluster
+//! ([`Config::clickhouse_cluster`]). Tables are created `IF NOT EXISTS` and never dropped; views are
+//! `CREATE OR REPLACE`, so running a regenerated file gives each its current definition.
+//!
+//! [`Config::clickhouse`]: crate::Config::clickhouse
+//! [`Config::otel_traces`]: crate::Config::otel_traces
+//! [`Config::retention_days`]: crate::Config::retention_days
+//! [`Config::clickhouse_cluster`]: crate::Config::clickhouse_cluster
+
+mod erasure;
+mod events;
+mod fields;
+mod otel;
+mod sql;
+mod target;
+mod types;
+mod views;
+
+use std::fmt::Write as _;
+
+pub use views::view_name;
+
+use crate::config::Config;
+use crate::model::version::EventVersion;
+use crate::paths::GENERATED_MARKER;
+
+/// The whole file, for `versions` of `config`'s program.
+pub fn render(versions: &[EventVersion], config: &Config) -> String {
+    let target = target::Target::of(config);
+    let events = target.table("events");
+    let mut sql = format!(
+        "-- {GENERATED_MARKER}\n\
+         -- ClickHouse tables and views of {tool}'s telemetry: run with\n\
+         -- `clickhouse-client --multiquery < clickhouse.sql`, before the OpenTelemetry Collector\n\
+         -- (its exporter with `create_schema: false`), and again after each regeneration: tables\n\
+         -- are created if they do not exist and gain the columns of new versions; views are\n\
+         -- replaced by their current definitions.\n\
+         --\n\
+         -- Load a receiver's day file in one command, whole (a block of rows inserted again is\n\
+         -- dropped, so loading a file again the same day, after a failure part-way or not,\n\
+         -- counts each event once):\n\
+         -- clickhouse-client --input_format_skip_unknown_fields=0 --query 'INSERT INTO {events} FORMAT JSONEachRow' < telemetry-data/events/2026-12-02.jsonl\n\
+         -- (`input_format_skip_unknown_fields=0`: a key the envelope does not have fails the load\n\
+         -- rather than being dropped.) Failure records: the same into {failed}.\n",
+        tool = config.tool_name(),
+        failed = target.table("failed_events"),
+    );
+    if let Some(cluster) = &target.cluster {
+        let _ = writeln!(
+            sql,
+            "--\n-- For the cluster `{cluster}`: rows are stored in replicated `*_local` tables on each\n\
+             -- shard and read and inserted through `Distributed` tables named as on one server;\n\
+             -- insert with `distributed_foreground_insert = 1`, so that a repeated block reaches\n\
+             -- the same shard and is dropped there."
+        );
+    }
+    sql.push('\n');
+    events::events_table(&mut sql, &target, versions);
+    events::failed_table(&mut sql, &target);
+    views::views(&mut sql, &target, versions);
+    let uuid = events::envelope_types(events::newest(versions))
+        .iter()
+        .any(|(key, kind)| *key == "executionID" && kind == "UUID");
+    otel::otel(&mut sql, &target, versions, uuid);
+    erasure::clickhouse(&mut sql, &target);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::view_name;
+
+    #[test]
+    fn view_names() {
+        assert_eq!(
+            view_name("werf", "StageBuildFinished", 2),
+            "werf_stage_build_finished_v2"
+        );
+        assert_eq!(view_name("my-tool", "A", 1), "my_tool_a_v1");
+    }
+}

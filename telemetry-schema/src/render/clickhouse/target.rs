@@ -1,0 +1,91 @@
+//! Where the warehouse's statements run: one server or a cluster, the exporter's layout of
+//! `otel_traces`, the retention; and the names and engines that follow from them.
+
+use super::sql::{identifier_part, quoted_identifier, string};
+use crate::config::{Config, OtelTraces};
+
+/// What the statements depend on besides the event versions.
+pub(crate) struct Target {
+    /// The program's name as part of an identifier: `werf`.
+    pub(crate) program: String,
+    /// The cluster's name, for `ON CLUSTER`, replicated and `Distributed` tables.
+    pub(crate) cluster: Option<String>,
+    /// The layout of the exporter's `otel_traces`.
+    pub(crate) otel: OtelTraces,
+    /// Days events and failure records are kept after they are received.
+    pub(crate) retention: Option<(u32, u32)>,
+    /// The program's span name, a SQL literal.
+    pub(crate) span_name: String,
+}
+
+impl Target {
+    pub(crate) fn of(config: &Config) -> Self {
+        Target {
+            program: identifier_part(config.tool_name()),
+            cluster: config.clickhouse_cluster_name().map(str::to_owned),
+            otel: config.otel_traces_layout(),
+            retention: config.retention(),
+            span_name: string(&config.resolved_span_name()),
+        }
+    }
+
+    /// `ON CLUSTER` and the cluster's name, after a leading space, on a cluster; nothing on one server.
+    pub(crate) fn on_cluster(&self) -> String {
+        self.cluster
+            .as_deref()
+            .map(|name| format!(" ON CLUSTER {}", quoted_identifier(name)))
+            .unwrap_or_default()
+    }
+
+    /// The table `name` (`events`, `failed_events`) that queries read and loads insert into:
+    /// `werf_events`. On a cluster it is a `Distributed` table over [`stored`](Self::stored).
+    pub(crate) fn table(&self, name: &str) -> String {
+        format!("{}_{name}", self.program)
+    }
+
+    /// The table that holds the rows of [`table`](Self::table): the same on one server,
+    /// `werf_events_local` on each shard of a cluster.
+    pub(crate) fn stored(&self, name: &str) -> String {
+        match self.cluster {
+            Some(_) => format!("{}_{name}_local", self.program),
+            None => self.table(name),
+        }
+    }
+
+    /// The engine of a stored table: `MergeTree`, or its replicated form on a cluster, which
+    /// deduplicates repeated inserts as the single server's `non_replicated_deduplication_window`
+    /// does.
+    pub(crate) fn engine(&self, stored: &str) -> String {
+        match self.cluster {
+            Some(_) => format!(
+                "ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{stored}', '{{replica}}')"
+            ),
+            None => "MergeTree".to_owned(),
+        }
+    }
+
+    /// The settings of a stored table: repeated inserts of the same rows (a file loaded
+    /// again, an exporter's retried batch) are dropped on one server as a cluster drops them.
+    pub(crate) fn table_settings(&self) -> &'static str {
+        match self.cluster {
+            Some(_) => "SETTINGS ttl_only_drop_parts = 1",
+            None => "SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1",
+        }
+    }
+
+    /// On a cluster, the `Distributed` table `name` over its stored tables, spread by
+    /// `sharding_key`; nothing on one server.
+    pub(crate) fn distributed(&self, name: &str, sharding_key: &str) -> String {
+        let Some(cluster) = &self.cluster else {
+            return String::new();
+        };
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table}{on} AS {stored}\n\
+             ENGINE = Distributed({cluster}, currentDatabase(), {stored}, {sharding_key});\n\n",
+            table = self.table(name),
+            on = self.on_cluster(),
+            stored = self.stored(name),
+            cluster = string(cluster),
+        )
+    }
+}
