@@ -132,18 +132,6 @@ def typed(value, kind):
     return value
 
 
-def as_json_type(value):
-    """A JSON value as a ClickHouse JSON column gives it back with 64-bit integers quoted: integers
-    as strings, empty objects gone."""
-    if isinstance(value, dict):
-        return {key: as_json_type(item) for key, item in value.items() if item != {}}
-    if isinstance(value, list):
-        return [as_json_type(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
 ENVELOPE = {"ts", "time", "received", "executionID", "userID", "projectID", "command", "attributes", "eventType", "eventData", "schemaVersion"}
 
 
@@ -170,8 +158,7 @@ def check_views(db, program, payloads, label):
         wrong += [key for key in absent if row.get(key) not in (None, [], {})]
         wrong += [key for key in ("userID", "projectID", "command", "eventType") if row[key] != payload[key]]
         wrong += [] if row["executionID"] == payload["executionID"] else ["executionID"]
-        wrong += [] if as_json_type(row["eventData"]) == as_json_type(payload["eventData"]) else ["eventData"]
-        wrong += [] if as_json_type(row["attributes"]) == as_json_type(payload["attributes"]) else ["attributes"]
+        wrong += [key for key in ("attributes", "eventData") if json.loads(row[key]) != payload[key]]
         check(not wrong, f"{label}: {view} gives {payload['eventType']}'s envelope and fields as sent ({', '.join(wrong) or 'all equal'})")
         types = rows(db, "SELECT " + ", ".join(f"toTypeName(`{name}`) AS `{name}`" for name in kinds) + f" FROM {view} LIMIT 1")
         bare = lambda kind: re.sub(r"\s+", "", kind)

@@ -1,5 +1,5 @@
 //! The two tables: `<program>_events`, one row per event with its typed fields stored beside
-//! the JSON they come from, and `<program>_failed_events`, a receiver's failure records. Both are
+//! the JSON document they come from, and `<program>_failed_events`, a receiver's failure records. Both are
 //! partitioned and kept by the day they reached the warehouse, never by a client's clock, and drop
 //! a block of rows inserted again.
 
@@ -32,9 +32,9 @@ fn envelope(newest: Option<&EventVersion>) -> [(&'static str, &'static str); 9] 
         ("userID", "String CODEC(ZSTD(1))"),
         ("projectID", "String CODEC(ZSTD(1))"),
         ("command", "LowCardinality(String)"),
-        ("attributes", "JSON CODEC(ZSTD(1))"),
+        ("attributes", "String CODEC(ZSTD(3))"),
         ("eventType", "LowCardinality(String)"),
-        ("eventData", "JSON CODEC(ZSTD(1))"),
+        ("eventData", "String CODEC(ZSTD(3))"),
         ("schemaVersion", "UInt32"),
     ]
 }
@@ -64,10 +64,7 @@ pub(crate) fn column_comment(version: Option<&EventVersion>, key: &str) -> Strin
     });
     let comment = envelope_comment(version, key, classification);
     match key {
-        "attributes" | "eventData" => format!(
-            "{comment} The JSON document as ClickHouse's JSON type keeps it (keys sorted, a dotted \
-             key as nested objects)."
-        ),
+        "attributes" | "eventData" => format!("{comment} The JSON document as sent."),
         _ => comment,
     }
 }
@@ -117,14 +114,20 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
             program = target.program
         )),
     );
-    let mut alters = vec![add_columns(&attribute_fields_of(newest), None)];
-    for version in versions {
+    let attributes = attribute_fields_of(newest);
+    let mut alters = vec![add_columns(
+        (&Parse::of("attributes", &attributes), None),
+        &attributes,
+    )];
+    let fields: Vec<Vec<Field>> = versions.iter().map(event_fields).collect();
+    let parse = Parse::of("eventData", fields.iter().flatten());
+    for (version, fields) in versions.iter().zip(&fields) {
         let condition = format!(
             "eventType = {} AND schemaVersion = {}",
             string(&version.event_type),
             version.version
         );
-        alters.push(add_columns(&event_fields(version), Some(&condition)));
+        alters.push(add_columns((&parse, Some(&condition)), fields));
     }
     let alters: Vec<String> = alters
         .into_iter()
@@ -151,24 +154,79 @@ pub(crate) fn attribute_fields_of(newest: Option<&EventVersion>) -> Vec<Field> {
     newest.map(attribute_fields).unwrap_or_default()
 }
 
-/// `ADD COLUMN IF NOT EXISTS` clauses for `fields`, computed at insert for the rows that meet
-/// `condition` (all rows without one).
-fn add_columns(fields: &[Field], condition: Option<&str>) -> String {
+/// One parse of a JSON document for every typed column read from it: the fields of all versions,
+/// by key, as one tuple. Each column's expression names the same `JSONExtract`, which ClickHouse
+/// computes once per row however many columns read it.
+struct Parse {
+    source: &'static str,
+    /// `JSONExtract(source, 'Tuple(...)')` of `keys`.
+    expression: String,
+    /// The keys it reads, with their types: the first type a key is met with.
+    keys: Vec<(String, String)>,
+}
+
+impl Parse {
+    fn of<'a>(source: &'static str, fields: impl IntoIterator<Item = &'a Field>) -> Self {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for field in fields.into_iter().filter(|field| !field.raw) {
+            if !keys.iter().any(|(key, _)| *key == field.key) {
+                keys.push((field.key.clone(), field.kind.clone()));
+            }
+        }
+        let kind: Vec<String> = keys
+            .iter()
+            .map(|(key, kind)| format!("{} {kind}", quoted_identifier(key)))
+            .collect();
+        let expression = format!(
+            "JSONExtract({source}, {})",
+            string(&format!("Tuple({})", kind.join(", ")))
+        );
+        Parse {
+            source,
+            expression,
+            keys,
+        }
+    }
+
+    /// How `field` is read: from the shared parse, or (a key met with another type elsewhere)
+    /// with a parse of its own.
+    fn read(&self, field: &Field) -> String {
+        if self.keys.contains(&(field.key.clone(), field.kind.clone())) {
+            format!("tupleElement({}, {})", self.expression, string(&field.key))
+        } else {
+            format!(
+                "JSONExtract({}, {}, {})",
+                self.source,
+                string(&field.key),
+                string(&field.kind)
+            )
+        }
+    }
+}
+
+/// `ADD COLUMN IF NOT EXISTS` clauses for `fields`, each a column of its own (a query reads a
+/// plain column fastest), read through `parse` at insert for the rows that meet `condition` (all
+/// rows without one).
+fn add_columns((parse, condition): (&Parse, Option<&str>), fields: &[Field]) -> String {
     fields
         .iter()
         .map(|field| {
+            let (read, kind) = if field.raw {
+                let read = format!("JSONExtractRaw({}, {})", parse.source, string(&field.key));
+                (read, "String")
+            } else {
+                (parse.read(field), field.kind.as_str())
+            };
             let read = match condition {
                 Some(condition) => format!(
-                    "if({condition}, {}, defaultValueOfTypeName({}))",
-                    field.read,
-                    string(&field.kind)
+                    "if({condition}, {read}, defaultValueOfTypeName({}))",
+                    string(kind)
                 ),
-                None => field.read.clone(),
+                None => read,
             };
             format!(
-                "    ADD COLUMN IF NOT EXISTS {} {} MATERIALIZED {read} COMMENT {}",
-                quoted_identifier(&field.column),
-                field.kind,
+                "    ADD COLUMN IF NOT EXISTS {} {kind} MATERIALIZED {read} COMMENT {}",
+                field.column,
                 string(&field.comment)
             )
         })

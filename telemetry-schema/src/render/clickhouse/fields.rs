@@ -1,11 +1,11 @@
 //! The typed columns of an event version: each top-level field of its `eventData`, and each
 //! scalar of the envelope's `attributes`, with its ClickHouse type, how it is read from the JSON
-//! column at insert, and its comment. The events table stores them (materialized at insert, so a
+//! document at insert, and its comment. The events table stores them (materialized at insert, so a
 //! query reads a typed column as from a hand-typed table); the version's view names them.
 
 use serde_json::Value;
 
-use super::sql::{quoted_identifier, snake_case, string, with_class};
+use super::sql::{quoted_identifier, snake_case, with_class};
 use super::types::{column_type, is_composite};
 use crate::model::fields::Classification;
 use crate::model::key_order::KeyOrder;
@@ -17,14 +17,24 @@ use crate::model::walk::walk;
 pub(crate) struct Field {
     /// Its JSON key.
     pub(crate) key: String,
-    /// The events table's column that stores it.
+    /// The events table's column that stores it, quoted: `` `stage_build_finished_v2__stage` ``,
+    /// `` `attributes__version` ``.
     pub(crate) column: String,
     /// Its ClickHouse type.
     pub(crate) kind: String,
-    /// How it is read from the JSON column at insert.
-    pub(crate) read: String,
+    /// Whether it has no one type, and is kept as its JSON.
+    pub(crate) raw: bool,
     /// Its description, class and purpose.
     pub(crate) comment: String,
+}
+
+/// The prefix of the events table's columns of `version`'s fields (`stage_build_finished_v2`),
+/// or of the attributes' scalars (`attributes`).
+fn prefix(version: Option<&EventVersion>) -> String {
+    match version {
+        Some(version) => version_stem(&version.event_type, version.version),
+        None => "attributes".to_owned(),
+    }
 }
 
 /// `<event_type in snake_case>_v<N>`, the stem of a version's view and of its stored columns.
@@ -35,20 +45,14 @@ pub(crate) fn version_stem(event_type: &str, version: u32) -> String {
 /// The fields of `version`'s `eventData`, in wire order.
 pub(crate) fn event_fields(version: &EventVersion) -> Vec<Field> {
     let root = &version.schema;
-    let stem = version_stem(&version.event_type, version.version);
+    let group = prefix(Some(version));
     let Some(event_data) = root
         .pointer("/properties/eventData")
         .and_then(|data| resolve(root, data))
     else {
         return Vec::new();
     };
-    fields(
-        version,
-        event_data,
-        "eventData",
-        |key| format!("{stem}__{key}"),
-        true,
-    )
+    fields(version, event_data, "eventData", &group, true)
 }
 
 /// The scalar fields of the envelope's `attributes` in `version`'s schema: what every event
@@ -61,23 +65,17 @@ pub(crate) fn attribute_fields(version: &EventVersion) -> Vec<Field> {
     else {
         return Vec::new();
     };
-    fields(
-        version,
-        attributes,
-        "attributes",
-        |key| format!("attributes__{key}"),
-        false,
-    )
-    .into_iter()
-    .filter(|field| !is_composite(&field.kind))
-    .collect()
+    fields(version, attributes, "attributes", &prefix(None), false)
+        .into_iter()
+        .filter(|field| !is_composite(&field.kind))
+        .collect()
 }
 
 fn fields(
     version: &EventVersion,
     object: &Value,
     path: &str,
-    column: impl Fn(&str) -> String,
+    group: &str,
     composites: bool,
 ) -> Vec<Field> {
     let root = &version.schema;
@@ -88,40 +86,28 @@ fn fields(
         if out.iter().any(|field| field.key == key) {
             continue;
         }
-        let json = format!("{path}.{}", quoted_identifier(key));
         let typed = column_type(root, &node.property, !node.required, &order, &node.path);
-        let (kind, read, note) = match typed {
+        let has_type = typed.is_some();
+        let (kind, note) = match typed {
             Some(kind) if is_composite(&kind) => {
                 if !composites {
                     continue;
                 }
-                let read = format!(
-                    "JSONExtract(toString({path}), {}, {})",
-                    string(key),
-                    string(&kind)
-                );
-                let note = if node.required {
-                    ""
-                } else {
-                    " Empty when absent."
-                };
-                (kind, read, note)
+                (
+                    kind,
+                    if node.required {
+                        ""
+                    } else {
+                        " Empty when absent."
+                    },
+                )
             }
-            Some(kind) => {
-                let (base, cast) = match kind.strip_prefix("Nullable(") {
-                    Some(inner) => (inner.trim_end_matches(')').to_owned(), "accurateCastOrNull"),
-                    None => (kind.clone(), "accurateCastOrDefault"),
-                };
-                let read = format!("{cast}({json}, {})", string(&base));
-                (low_cardinality(&kind), read, "")
-            }
-            // What has no one type (an enum that carries data) is its JSON.
-            None => (
-                "String".to_owned(),
-                format!("JSONExtractRaw(toString({path}), {})", string(key)),
-                " Its JSON.",
-            ),
+            Some(kind) => (kind, ""),
+            // What has no one type (an enum that carries data) is its JSON, as sent.
+            None => ("String".to_owned(), " Its JSON, as sent."),
         };
+        let column = quoted_identifier(&format!("{group}__{key}"));
+        let kind = low_cardinality(&kind);
         let mut comment = node.description(root).trim().to_owned();
         comment.push_str(note);
         let comment = match version.classifications.get(&node.path) {
@@ -130,9 +116,9 @@ fn fields(
         };
         out.push(Field {
             key: key.to_owned(),
-            column: column(key),
+            column,
             kind,
-            read,
+            raw: !has_type,
             comment,
         });
     }

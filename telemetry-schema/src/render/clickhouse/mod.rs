@@ -4,8 +4,8 @@
 //!
 //! - `<program>_events`: one row per event, taking a receiver's stored lines as they are
 //!   (`INSERT INTO <program>_events FORMAT JSONEachRow`): the envelope, `attributes` and
-//!   `eventData` as ClickHouse `JSON`, and each event version's fields as typed columns computed
-//!   at insert, so that a query reads them as from a hand-typed table;
+//!   `eventData` as the JSON documents sent, and each event version's fields as typed columns
+//!   computed at insert, so that a query reads them as from a hand-typed table;
 //! - `<program>_failed_events`: a receiver's failure records, as they are, and the collector's
 //!   spans whose envelope is not one;
 //! - a view per event version, `<program>_<event_type in snake_case>_v<N>`, naming the envelope's

@@ -70,7 +70,6 @@ pub(crate) fn otel(sql: &mut String, target: &Target, versions: &[EventVersion],
     let from = format!("FROM otel_traces\nWHERE SpanName = {}", target.span_name);
     let on = target.on_cluster();
     let value = |key: &str| read.value(key);
-    let json = |key: &str| format!("CAST({}, 'JSON')", value(key));
     let execution = if uuid {
         format!("toUUIDOrZero({})", value("executionID"))
     } else {
@@ -92,9 +91,9 @@ pub(crate) fn otel(sql: &mut String, target: &Target, versions: &[EventVersion],
         user = value("userID"),
         project = value("projectID"),
         command = value("command"),
-        attributes = json("attributes"),
+        attributes = value("attributes"),
         event_type = value("eventType"),
-        event_data = json("eventData"),
+        event_data = value("eventData"),
         version = value("schemaVersion"),
         comment = string(&format!(
             "The program's spans in the OpenTelemetry Collector's otel_traces whose envelope is \

@@ -100,19 +100,11 @@ fn version_view(
         } else {
             field.key.clone()
         };
-        let read = format!(
-            "    {} AS {}",
-            quoted_identifier(&field.column),
-            quoted_identifier(&name)
-        );
+        let read = format!("    {} AS {}", field.column, quoted_identifier(&name));
         column(&name, &field.kind, &field.comment, read);
     }
     for field in &fields {
-        let read = format!(
-            "    {} AS {}",
-            quoted_identifier(&field.column),
-            quoted_identifier(&field.key)
-        );
+        let read = format!("    {} AS {}", field.column, quoted_identifier(&field.key));
         column(&field.key, &field.kind, &field.comment, read);
     }
     let _ = writeln!(
