@@ -1,7 +1,7 @@
 //! The two tables: `<program>_events`, one row per event with its typed fields stored beside
-//! the JSON document they come from, and `<program>_failed_events`, a receiver's failure records. Both are
-//! partitioned and kept by the day they reached the warehouse, never by a client's clock, and drop
-//! a block of rows inserted again.
+//! the JSON documents they come from, and `<program>_failed_events`, a receiver's failure
+//! records. Both are partitioned and kept by the day their rows reached the warehouse, never by a
+//! client's clock, and drop a block of rows inserted again.
 
 use std::fmt::Write as _;
 
@@ -62,11 +62,11 @@ pub(crate) fn column_comment(version: Option<&EventVersion>, key: &str) -> Strin
         purpose: field.purpose,
         hashed: false,
     });
-    let comment = envelope_comment(version, key, classification);
-    match key {
-        "attributes" | "eventData" => format!("{comment} The JSON document as sent."),
-        _ => comment,
-    }
+    let note = match key {
+        "attributes" | "eventData" => " The JSON document as sent.",
+        _ => "",
+    };
+    envelope_comment(version, key, note, classification)
 }
 
 /// The events table, and the typed columns of `versions` added to it.

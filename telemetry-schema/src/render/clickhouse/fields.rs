@@ -135,11 +135,12 @@ fn low_cardinality(kind: &str) -> String {
     }
 }
 
-/// The comment of a field of the envelope itself: its description in the schema, with
-/// `classification`.
+/// The comment of a field of the envelope itself: its description in the schema and `note`,
+/// with `classification`.
 pub(crate) fn envelope_comment(
     version: Option<&EventVersion>,
     key: &str,
+    note: &str,
     classification: Option<Classification>,
 ) -> String {
     let description = version
@@ -152,8 +153,9 @@ pub(crate) fn envelope_comment(
                 .and_then(Value::as_str)
         })
         .unwrap_or_default();
+    let description = format!("{}{note}", description.trim());
     match classification {
-        Some(classification) => with_class(description, classification),
-        None => description.trim().to_owned(),
+        Some(classification) => with_class(&description, classification),
+        None => description,
     }
 }
