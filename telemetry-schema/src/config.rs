@@ -43,6 +43,7 @@ pub struct Config {
     erasure_contact: Option<String>,
     otel_traces: OtelTraces,
     clickhouse_cluster: Option<String>,
+    purpose: Option<String>,
 }
 
 /// The layout of the `otel_traces` table the OpenTelemetry Collector's ClickHouse exporter
@@ -89,6 +90,7 @@ impl Config {
             erasure_contact: None,
             otel_traces: OtelTraces::default(),
             clickhouse_cluster: None,
+            purpose: None,
         }
     }
 
@@ -151,6 +153,25 @@ impl Config {
     pub fn clickhouse(mut self) -> Self {
         self.clickhouse = true;
         self
+    }
+
+    /// What the data is for, in the program's own words: the docs open with it. Without it they
+    /// state no purpose (the generator never writes one for a program) and open with what is sent.
+    ///
+    /// ```
+    /// let config = telemetry_schema::Config::new("acme", "ACME")
+    ///     .purpose("acme's maintainers learn which commands are used, to know what to improve.");
+    /// assert!(config.purpose_statement().is_some());
+    /// ```
+    #[must_use]
+    pub fn purpose(mut self, text: impl Into<String>) -> Self {
+        self.purpose = Some(text.into());
+        self
+    }
+
+    /// What the data is for, if the configuration says ([`purpose`](Self::purpose)).
+    pub fn purpose_statement(&self) -> Option<&str> {
+        self.purpose.as_deref()
     }
 
     /// The layout of the exporter's `otel_traces` that the warehouse reads (and creates when it

@@ -130,8 +130,18 @@ fn workspace(name: &str) -> PathBuf {
     dir
 }
 
-/// Writes the guide's files into `acme`; returns the guide's CI command.
-fn write_the_guide(acme: &Path) -> String {
+/// Where the tool's package is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// In `acme/`, as the guide shows it.
+    Folder,
+    /// At the repository's root, as the guide's "When the package is at the root" says.
+    Root,
+}
+
+/// Writes the guide's files into `acme`, laid out as `layout` says; returns the guide's CI
+/// command.
+fn write_the_guide(acme: &Path, layout: Layout) -> String {
     let snippets = snippets();
     let paths: Vec<&str> = snippets.iter().map(|(path, _)| path.as_str()).collect();
     assert_eq!(
@@ -144,11 +154,11 @@ fn write_the_guide(acme: &Path) -> String {
             "acme-events/src/lib.rs",
             "xtask/Cargo.toml",
             "xtask/src/main.rs",
-            "xtask/tests/telemetry.rs",
             "acme/Cargo.toml",
             "acme/src/main.rs",
             "acme/tests/telemetry.rs",
             "ci",
+            "Cargo.toml, the package at the root",
         ]
     );
     // The whole xtask, as the guide promises.
@@ -161,27 +171,46 @@ fn write_the_guide(acme: &Path) -> String {
             readme_block_after("The generator enforces a policy when asked")
         ),
     );
-    let mut ci = String::new();
-    let mut manifest = String::new();
-    for (path, content) in snippets {
-        match path.as_str() {
-            "ci" => ci = content,
-            // The crates are not on crates.io: the guide's own patch points the versions the
-            // workspace names at this checkout.
-            "Cargo.toml" => manifest = content,
-            "Cargo.toml, before a release" => {
-                write(&acme.join("Cargo.toml"), &format!("{manifest}\n{content}"));
-            }
-            _ => write(&acme.join(path), &content),
-        }
+    let find = |wanted: &str| {
+        snippets
+            .iter()
+            .find(|(path, _)| path == wanted)
+            .map(|(_, content)| content.clone())
+            .unwrap()
+    };
+    // The crates are not on crates.io: the guide's own patch points the versions the workspace
+    // names at this checkout.
+    let before_a_release = find("Cargo.toml, before a release");
+    let manifest = match layout {
+        Layout::Folder => find("Cargo.toml"),
+        Layout::Root => find("Cargo.toml, the package at the root"),
+    };
+    write(
+        &acme.join("Cargo.toml"),
+        &format!("{manifest}\n{before_a_release}"),
+    );
+    for (path, content) in &snippets {
+        let path = match (path.as_str(), layout) {
+            (
+                "ci"
+                | "Cargo.toml"
+                | "Cargo.toml, before a release"
+                | "Cargo.toml, the package at the root",
+                _,
+            )
+            | ("acme/Cargo.toml", Layout::Root) => continue,
+            (path, Layout::Root) => path.strip_prefix("acme/").unwrap_or(path),
+            (path, Layout::Folder) => path,
+        };
+        write(&acme.join(path), content);
     }
-    ci
+    find("ci")
 }
 
 #[test]
 fn the_guide_builds_a_project_whose_xtask_tests_and_runtime_work() {
     let acme = workspace("acme");
-    let ci = write_the_guide(&acme);
+    let ci = write_the_guide(&acme, Layout::Folder);
     // The user's own files, where the generated ones go.
     write(&acme.join("examples/notes.md"), "# Notes\n");
     write(&acme.join("schemas/openapi.json"), "{}\n");
@@ -212,6 +241,11 @@ fn the_guide_builds_a_project_whose_xtask_tests_and_runtime_work() {
     for werfish in ["werf", "WERF", "trdl", "groupChannel"] {
         assert!(!docs.contains(werfish), "the docs mention {werfish}");
     }
+    // acme's configuration gives no purpose: the docs state none for it.
+    assert!(
+        !docs.contains("collects usage data") && !docs.contains("development in the right"),
+        "the docs invent a purpose"
+    );
     assert_eq!(
         std::fs::read_to_string(acme.join("examples/notes.md")).unwrap(),
         "# Notes\n"
@@ -290,19 +324,27 @@ fn assert_a_users_file_at_a_fixed_path_stops_the_generator(acme: &Path) {
     }
 }
 
-/// Runs `acme` against a loopback collector, with a log file.
+/// Runs `acme` against a loopback collector, with a log file: through cargo it sends nothing,
+/// as the guide's `.cargo/config.toml` says; with `ACME_TELEMETRY` set, it sends its event.
 fn assert_acme_sends_what_its_schema_describes(acme: &Path) {
     let collector = Collector::start(Behaviour::Accept);
     let log = acme.join("telemetry.jsonl");
     let _ = std::fs::remove_file(&log);
+    let vars = [
+        ("ACME_TELEMETRY_LOG_FILE", log.to_str().unwrap()),
+        ("ACME_TELEMETRY_TRACE_URL", &collector.endpoint()),
+        ("TRDL_USE_ACME_GROUP_CHANNEL", "stable"),
+    ];
+    let quiet = cargo(acme, &["run", "--quiet", "--package", "acme"], &vars);
+    assert_success("acme under cargo", &quiet);
+    assert!(
+        !log.exists() && collector.requests().is_empty(),
+        "under cargo, acme sends nothing"
+    );
     let ran = cargo(
         acme,
         &["run", "--quiet", "--package", "acme"],
-        &[
-            ("ACME_TELEMETRY_LOG_FILE", log.to_str().unwrap()),
-            ("ACME_TELEMETRY_TRACE_URL", &collector.endpoint()),
-            ("TRDL_USE_ACME_GROUP_CHANNEL", "stable"),
-        ],
+        &[vars.as_slice(), &[("ACME_TELEMETRY", "on")]].concat(),
     );
     assert_success("acme", &ran);
     assert_eq!(String::from_utf8_lossy(&ran.stdout), "deployed\n");
@@ -393,6 +435,56 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     }
     found.sort();
     found
+}
+
+#[test]
+fn the_guide_builds_a_tool_whose_package_is_the_root_and_its_plain_cargo_test_checks_it() {
+    let acme = workspace("acme-root");
+    let ci = write_the_guide(&acme, Layout::Root);
+    assert!(
+        !acme.join("acme").exists(),
+        "no folder of the package's own"
+    );
+    assert_success(
+        "cargo xtask schema",
+        &cargo(&acme, &["xtask", "schema"], &[]),
+    );
+    let ci_args: Vec<&str> = ci.split_whitespace().skip(1).collect();
+    assert_success("cargo xtask schema --check", &cargo(&acme, &ci_args, &[]));
+    // The root package's plain `cargo test`, as a tool's CI runs it: the drift test and the live
+    // check are the package's own.
+    let tested = cargo(&acme, &["test"], &[]);
+    assert_success("cargo test", &tested);
+    let stdout = String::from_utf8_lossy(&tested.stdout);
+    for test in [
+        "test telemetry_files_are_up_to_date ... ok",
+        "test acme_sends_what_its_schemas_accept ... ok",
+    ] {
+        assert!(stdout.contains(test), "{test}:\n{stdout}");
+    }
+    // The drift test fails on drift under the same plain `cargo test`: a generated file that no
+    // longer matches what the events generate.
+    let docs = acme.join("docs/telemetry.md");
+    let generated = std::fs::read_to_string(&docs).unwrap();
+    write(
+        &docs,
+        &generated.replace("# acme telemetry", "# acme's telemetry"),
+    );
+    let drifted = cargo(
+        &acme,
+        &["test", "--test", "telemetry", "--", "telemetry_files"],
+        &[],
+    );
+    write(&docs, &generated);
+    assert!(
+        !drifted.status.success(),
+        "an edited generated file is drift"
+    );
+    assert!(
+        String::from_utf8_lossy(&drifted.stdout).contains("cargo xtask schema")
+            || String::from_utf8_lossy(&drifted.stderr).contains("cargo xtask schema"),
+        "the failure says which command to run"
+    );
 }
 
 #[test]

@@ -30,6 +30,12 @@ fn config() -> Config {
         .endpoint(werf::ENDPOINT)
         .span_name(werf::SPAN_NAME)
         .clickhouse()
+        // werf's own words, from its documentation.
+        .purpose(
+            "werf collects usage data to improve its features and steer its development in the \
+             right direction. It helps to figure out how werf is used and to focus on the features \
+             that are most needed.",
+        )
         // What werf's warehouse keeps, as TTL; its receivers run with the same
         // `--retain-days 90 --retain-failed-days 14`, its collector with `ttl: 2160h`.
         .retention_days(90, 14)

@@ -35,7 +35,7 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
     }
 
     let mut out = String::new();
-    intro(&mut out, versions, config.tool_name());
+    intro(&mut out, versions, config);
     if let Some(newest) = by_event.values().find_map(|versions| versions.last()) {
         envelope(&mut out, newest, &KeyOrder::of(examples_of(versions)));
     }
@@ -55,9 +55,10 @@ fn examples_of<'a>(
         .flat_map(|version| version.examples.iter().map(String::as_str))
 }
 
-fn intro(out: &mut String, versions: &[EventVersion], name: &str) {
+fn intro(out: &mut String, versions: &[EventVersion], config: &Config) {
+    let name = config.tool_name();
     let _ = write!(out, "<!-- {GENERATED_MARKER} -->\n\n# {name} telemetry\n\n");
-    privacy::statement(out, versions, name);
+    privacy::statement(out, versions, config.purpose_statement());
     let _ = write!(
         out,
         "This page lists everything {name} sends. It is generated from the code that sends it, so \

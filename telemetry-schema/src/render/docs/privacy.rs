@@ -114,17 +114,15 @@ fn sent_classes(sent: &BTreeMap<String, Sent>) -> Vec<DataClass> {
         .collect()
 }
 
-/// The page's opening paragraphs: what the data is for, and what it is, as far as the classes
-/// of the fields sent allow.
-pub(super) fn statement(out: &mut String, versions: &[EventVersion], name: &str) {
+/// The page's opening paragraphs: what the data is for, in the program's own words when it
+/// gives them (the generator never writes a purpose for it), and what the data is, as far as the
+/// classes of the fields sent allow.
+pub(super) fn statement(out: &mut String, versions: &[EventVersion], purpose: Option<&str>) {
     let sent = sent_fields(versions);
     let classes = sent_classes(&sent);
-    let _ = write!(
-        out,
-        "{name} collects usage data to improve its features and steer its development in the \
-         right direction. It helps to figure out how {name} is used and to focus on the features \
-         that are most needed.\n\n"
-    );
+    if let Some(purpose) = purpose {
+        let _ = write!(out, "{}\n\n", purpose.trim());
+    }
     let mut parts = Vec::new();
     if classes.contains(&DataClass::EndUserPseudonymized) {
         parts.push(format!(
