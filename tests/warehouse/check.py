@@ -239,7 +239,8 @@ def span(payload, index, json_layout, name="telemetry.werf.io"):
         attributes = {key: str(value) for key, value in attributes.items()}
     return json.dumps({
         # A DateTime64 from an integer in JSONEachRow would be read as seconds: the time as text.
-        "Timestamp": datetime.datetime.fromtimestamp(payload.get("ts", 0) / 1000 if isinstance(payload.get("ts"), int) else 0, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        # The span's start: its `ts` when that is a time, else the epoch.
+        "Timestamp": datetime.datetime.fromtimestamp(ts / 1000 if isinstance(ts := payload.get("ts"), int) and 0 <= ts < 2**41 else 0, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
         "TraceId": f"{index:032x}",
         "SpanId": f"{index:016x}",
         "SpanName": name,
@@ -254,6 +255,7 @@ base = werf_examples[0]
 refused = [
     ({key: value for key, value in base.items() if key != "ts"}, "attribute_missing"),
     (dict(base, ts=-5), "attribute_type"),
+    (dict(base, ts=2**53), "attribute_type"),
     ({key: value for key, value in base.items() if key != "schemaVersion"}, "attribute_missing"),
     (dict(base, eventData="not json"), "not_json"),
     (dict(base, attributes=[1, 2]), "not_json"),

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use telemetry_core::MAX_SAFE_INTEGER;
+
 use super::sql::string;
 use super::target::Target;
 use crate::config::OtelTraces;
@@ -144,13 +146,14 @@ fn checks(
             "the span lacks an attribute of the envelope",
         ),
         (
+            // `ts` as the schema allows it: at most 2^53 - 1, what JSON numbers hold exactly.
             format!(
-                "toUInt64OrNull({}) IS NULL OR toUInt32OrNull({}) IS NULL",
+                "ifNull(toUInt64OrNull({}) > {MAX_SAFE_INTEGER}, true) OR toUInt32OrNull({}) IS NULL",
                 read.value("ts"),
                 read.value("schemaVersion")
             ),
             "attribute_type",
-            "ts or schemaVersion is not a non-negative integer",
+            "ts or schemaVersion is not a non-negative integer the schema allows",
         ),
     ];
     if uuid {
