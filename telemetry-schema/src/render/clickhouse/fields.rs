@@ -56,7 +56,7 @@ pub(crate) fn event_fields(version: &EventVersion) -> Vec<Field> {
 }
 
 /// The scalar fields of the envelope's `attributes` in `version`'s schema: what every event
-/// carries about where it ran (the composite ones, such as `extra`, stay in the JSON column).
+/// carries about where it ran (the composite ones, such as `extra`, stay in the JSON document).
 pub(crate) fn attribute_fields(version: &EventVersion) -> Vec<Field> {
     let root = &version.schema;
     let Some(attributes) = root
@@ -107,7 +107,12 @@ fn fields(
             None => ("String".to_owned(), " Its JSON, as sent."),
         };
         let column = quoted_identifier(&format!("{group}__{key}"));
-        let kind = low_cardinality(&kind);
+        // A field kept as its JSON is a plain `String`, as the column that stores it.
+        let kind = if has_type {
+            low_cardinality(&kind)
+        } else {
+            kind
+        };
         let mut comment = node.description(root).trim().to_owned();
         comment.push_str(note);
         let comment = match version.classifications.get(&node.path) {
