@@ -29,7 +29,8 @@ impl Target {
         }
     }
 
-    /// `ON CLUSTER` and the cluster's name, after a leading space, on a cluster; nothing on one server.
+    /// `ON CLUSTER` and the cluster's name, after a leading space, on a cluster; nothing on one
+    /// server.
     pub(crate) fn on_cluster(&self) -> String {
         self.cluster
             .as_deref()
