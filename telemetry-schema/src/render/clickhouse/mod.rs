@@ -18,8 +18,9 @@
 //! Partitions and the retention ([`Config::retention_days`], as TTL) follow the day rows reached
 //! the warehouse, never the client's clock; a block of rows inserted again (a file loaded twice,
 //! an exporter's retried batch) is dropped, on one server as on a cluster
-//! ([`Config::clickhouse_cluster`]). Tables are created `IF NOT EXISTS` and never dropped; views are
-//! `CREATE OR REPLACE`, so running a regenerated file gives each its current definition.
+//! ([`Config::clickhouse_cluster`]). Tables are created `IF NOT EXISTS` and never dropped;
+//! views are `CREATE OR REPLACE`, so running a regenerated file gives each its current
+//! definition.
 //!
 //! [`Config::clickhouse`]: crate::Config::clickhouse
 //! [`Config::otel_traces`]: crate::Config::otel_traces
