@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use telemetry_core::classify::envelope_field;
 
-use super::fields::{Field, attribute_fields, envelope_comment, event_fields};
+use super::fields::{Field, attribute_fields, envelope_comment, event_fields, version_condition};
 use super::sql::{quoted_identifier, string};
 use super::target::Target;
 use crate::model::fields::Classification;
@@ -122,11 +122,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
     let fields: Vec<Vec<Field>> = versions.iter().map(event_fields).collect();
     let parse = Parse::of("eventData", fields.iter().flatten());
     for (version, fields) in versions.iter().zip(&fields) {
-        let condition = format!(
-            "eventType = {} AND schemaVersion = {}",
-            string(&version.event_type),
-            version.version
-        );
+        let condition = version_condition(version);
         alters.push(add_columns((&parse, Some(&condition)), fields));
     }
     let alters: Vec<String> = alters

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::sql::{quoted_identifier, snake_case, with_class};
+use super::sql::{quoted_identifier, snake_case, string, with_class};
 use super::types::{column_type, is_composite};
 use crate::model::fields::Classification;
 use crate::model::key_order::KeyOrder;
@@ -40,6 +40,25 @@ fn prefix(version: Option<&EventVersion>) -> String {
 /// `<event_type in snake_case>_v<N>`, the stem of a version's view and of its stored columns.
 pub(crate) fn version_stem(event_type: &str, version: u32) -> String {
     format!("{}_v{version}", snake_case(event_type))
+}
+
+/// The SQL condition that selects `version`'s rows of the events table.
+pub(crate) fn version_condition(version: &EventVersion) -> String {
+    format!(
+        "eventType = {} AND schemaVersion = {}",
+        string(&version.event_type),
+        version.version
+    )
+}
+
+/// `versions` as the list of `(eventType, schemaVersion)` tuples SQL's `IN` reads; `None` when
+/// there are none.
+pub(crate) fn version_list(versions: &[EventVersion]) -> Option<String> {
+    let known: Vec<String> = versions
+        .iter()
+        .map(|version| format!("({}, {})", string(&version.event_type), version.version))
+        .collect();
+    (!known.is_empty()).then(|| known.join(", "))
 }
 
 /// The fields of `version`'s `eventData`, in wire order.

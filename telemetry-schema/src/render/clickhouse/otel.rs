@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use telemetry_core::MAX_SAFE_INTEGER;
 
+use super::fields::version_list;
 use super::sql::string;
 use super::target::Target;
 use crate::config::OtelTraces;
@@ -135,10 +136,6 @@ fn checks(
         let value = read.value(key);
         format!("NOT (isValidJSON({value}) AND JSONType({value}) = 'Object')")
     };
-    let known: Vec<String> = versions
-        .iter()
-        .map(|version| format!("({}, {})", string(&version.event_type), version.version))
-        .collect();
     let mut checks = vec![
         (
             format!("NOT ({})", missing.join(" AND ")),
@@ -173,11 +170,7 @@ fn checks(
             "({}, toUInt32OrZero({})) NOT IN ({})",
             read.value("eventType"),
             read.value("schemaVersion"),
-            if known.is_empty() {
-                "('', 0)".to_owned()
-            } else {
-                known.join(", ")
-            }
+            version_list(versions).unwrap_or_else(|| "('', 0)".to_owned())
         ),
         "unknown_event_version",
         "no view of this warehouse reads this event type and version",

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::events::{
     RECEIVED_COMMENT, TIME_COMMENT, attribute_fields_of, column_comment, envelope_types, newest,
 };
-use super::fields::{Field, event_fields, version_stem};
+use super::fields::{Field, event_fields, version_condition, version_list, version_stem};
 use super::sql::{first_line, quoted_identifier, string};
 use super::target::Target;
 use crate::model::version::EventVersion;
@@ -30,15 +30,10 @@ pub(crate) fn views(sql: &mut String, target: &Target, versions: &[EventVersion]
     for version in versions {
         version_view(sql, target, version, (&events, &attributes));
     }
-    let known: Vec<String> = versions
-        .iter()
-        .map(|version| format!("({}, {})", string(&version.event_type), version.version))
-        .collect();
-    let known = if known.is_empty() {
-        "1".to_owned()
-    } else {
-        format!("(eventType, schemaVersion) NOT IN ({})", known.join(", "))
-    };
+    let known = version_list(versions).map_or_else(
+        || "1".to_owned(),
+        |known| format!("(eventType, schemaVersion) NOT IN ({known})"),
+    );
     let _ = writeln!(
         sql,
         "CREATE OR REPLACE VIEW {program}_events_without_view{on}\nAS SELECT *, time\n\
@@ -110,11 +105,10 @@ fn version_view(
     let _ = writeln!(
         sql,
         "CREATE OR REPLACE VIEW {name}{on}\n(\n{}\n)\nAS SELECT\n{}\nFROM {events}\n\
-         WHERE eventType = {} AND schemaVersion = {}\nCOMMENT {};\n",
+         WHERE {}\nCOMMENT {};\n",
         columns.join(",\n"),
         selects.join(",\n"),
-        string(&version.event_type),
-        version.version,
+        version_condition(version),
         string(&format!(
             "{} v{}: {}",
             version.event_type,
