@@ -18,6 +18,7 @@ import time
 import uuid
 
 from chdb import session
+from sqlfile import statements
 
 root, total, work = pathlib.Path(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3])
 work.mkdir(parents=True, exist_ok=True)
@@ -84,18 +85,6 @@ db = session.Session(str(work / "chdb"))
 
 def query(sql):
     return str(db.query(sql, "TSV")).strip()
-
-
-def statements(text):
-    out, current = [], []
-    for line in text.splitlines():
-        if not current and (line.startswith("--") or not line.strip()):
-            continue
-        current.append(line)
-        if line.rstrip().endswith(";"):
-            out.append("\n".join(current))
-            current = []
-    return out
 
 
 def fresh(name):

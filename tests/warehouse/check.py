@@ -34,6 +34,7 @@ import tempfile
 
 import yaml
 from chdb import session
+from sqlfile import statements
 
 root = pathlib.Path(sys.argv[1])
 data = pathlib.Path(sys.argv[2])
@@ -46,19 +47,6 @@ def check(ok, what):
     global failures
     print(("ok   " if ok else "FAIL ") + what)
     failures += 0 if ok else 1
-
-
-def statements(text):
-    """The statements of a SQL file: each ends with a line ending in `;`."""
-    out, current = [], []
-    for line in text.splitlines():
-        if not current and (line.startswith("--") or not line.strip()):
-            continue
-        current.append(line)
-        if line.rstrip().endswith(";"):
-            out.append("\n".join(current))
-            current = []
-    return out
 
 
 # chdb runs one ClickHouse a process: each check gets a database of its own in it.
