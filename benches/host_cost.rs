@@ -1,5 +1,7 @@
 //! What `telemetry-core` costs the program that links it: cold release build time and stripped
-//! binary size of three programs, built side by side in one run:
+//! binary size of programs built side by side in one run, against two baselines.
+//!
+//! Beside a program that already sends over HTTPS (the TLS floor):
 //!
 //! - `hello`: hello world;
 //! - `floor`: one HTTPS POST of a JSON body with ureq and rustls, plus `serde_json` (the least a
@@ -9,16 +11,26 @@
 //!   derives, schemars) that any program whose events derive them builds, with or without
 //!   telemetry;
 //! - `host`: `Telemetry::from_env` with an endpoint, one event emitted, shut down, with
-//!   `telemetry-core`'s default features off (what a CLI that only sends events builds).
+//!   `telemetry-core`'s default features off but `rustls` (what a CLI that only sends events
+//!   builds).
 //!
-//! Each is a crate of its own under `target/bench-host-cost/`, built offline with the
-//! workspace's `Cargo.lock` (so with the very versions the workspace uses) into an empty target
-//! directory, with `strip = true`. The programs but hello are built in turn, `ROUNDS` times,
-//! so that machine noise hits them alike; the figures are medians, and the
-//! medians of the ratios within each round. Prints each program's time,
-//! size and dependency list, and the ratios to the floor. Run with
-//! `cargo bench -p telemetry-benches --bench host_cost`; it takes about
-//! twelve minutes on two cores.
+//! Beside a command-line tool with no network stack at all (what `fd` is):
+//!
+//! - `cli`: clap's derive, a walk of the file system that honours `.gitignore` files (`ignore`)
+//!   and a regular expression (`regex`): fd's own core, without its extras;
+//! - `cli-curl`: `cli` adopting the runtime with its lightest transport, the `curl` feature
+//!   (`Telemetry::from_env`, one event with what the search found, shut down);
+//! - `cli-rustls`: the same with the `rustls` feature, to show what HTTPS in process costs such
+//!   a tool.
+//!
+//! Each is a crate of its own under `target/bench-host-cost/`, built with the workspace's
+//! `Cargo.lock` (so with the very versions the workspace uses; `cli`'s own crates are fetched
+//! once, before any build is timed) into an empty target directory, with `strip = true`. The
+//! programs but hello are built in turn, `ROUNDS` times, so that machine noise hits them alike;
+//! the figures are medians, and the medians of the ratios within each round. Prints each
+//! program's time, size and dependency list, and the ratios to its baseline. Run with
+//! `cargo bench -p telemetry-benches --bench host_cost`; it takes about twenty minutes on two
+//! cores.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -108,6 +120,109 @@ fn main() {
     telemetry.shutdown();
 }
 "#;
+
+/// The tool of `cli`, `cli-curl` and `cli-rustls`: fd's core (a literal, so that the three
+/// programs are made of it with `concat!`).
+macro_rules! cli_search {
+    () => {
+        r#"use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Lists the files under the given paths whose name matches a regular expression, skipping
+/// what `.gitignore` files exclude.
+#[derive(Parser)]
+struct Opts {
+    /// Include hidden files.
+    #[arg(short = 'H', long)]
+    hidden: bool,
+    /// Stop after this many results.
+    #[arg(long)]
+    max_results: Option<usize>,
+    /// What file names must match.
+    pattern: String,
+    /// Where to look.
+    paths: Vec<PathBuf>,
+}
+
+/// Prints what matches; returns how many did, or `None` if the pattern is not a regex.
+fn search(opts: &Opts) -> Option<usize> {
+    let pattern = regex::Regex::new(&opts.pattern).ok()?;
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
+    let mut builder = ignore::WalkBuilder::new(&paths[0]);
+    for path in &paths[1..] {
+        builder.add(path);
+    }
+    let mut found = 0;
+    for entry in builder.hidden(!opts.hidden).build().flatten() {
+        if opts.max_results.is_some_and(|max| found >= max) {
+            break;
+        }
+        if pattern.is_match(&entry.file_name().to_string_lossy()) {
+            println!("{}", entry.path().display());
+            found += 1;
+        }
+    }
+    Some(found)
+}
+"#
+    };
+}
+
+const CLI: &str = concat!(
+    cli_search!(),
+    r#"
+fn main() {
+    let opts = Opts::parse();
+    if search(&opts).is_none() {
+        eprintln!("not a regular expression: {}", opts.pattern);
+        std::process::exit(2);
+    }
+}
+"#
+);
+
+const CLI_HOST: &str = concat!(
+    cli_search!(),
+    r#"
+use telemetry_core::{Envelope, Settings, Telemetry, TelemetryEvent};
+
+/// A search ran.
+#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[telemetry(version = 1, example = searched)]
+pub struct Searched {
+    /// How many files matched.
+    #[telemetry(class = system_metadata, purpose = feature_insight)]
+    pub results: u64,
+}
+
+fn searched() -> Envelope<Searched> {
+    Envelope::example("cli", Searched { results: 3 })
+}
+
+fn main() {
+    let telemetry = Telemetry::from_env(Settings {
+        command: "cli".into(),
+        endpoint: Some("https://telemetry.invalid/v1/traces".into()),
+        project_id: false,
+        ..Settings::new("CLI", "cli", "1.0.0")
+    });
+    let opts = Opts::parse();
+    let Some(found) = search(&opts) else {
+        eprintln!("not a regular expression: {}", opts.pattern);
+        telemetry.exit(2);
+    };
+    telemetry.emit(Searched {
+        results: found as u64,
+    });
+    telemetry.shutdown();
+}
+"#
+);
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -205,6 +320,9 @@ fn dependencies(path: &Path) -> Vec<String> {
     crates
 }
 
+/// The comparisons the bench reports: (program, baseline), by index in `programs`.
+const COMPARISONS: [(usize, usize); 5] = [(2, 1), (3, 1), (3, 2), (5, 4), (6, 4)];
+
 fn main() {
     let root = workspace_root();
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
@@ -213,6 +331,22 @@ fn main() {
         "serde_json = \"={}\"\nureq = {{ version = \"={}\", default-features = false, features = [\"rustls\"] }}\n",
         version("serde_json"),
         version("ureq"),
+    );
+    let derive_dependencies = format!(
+        "schemars = \"={}\"\nserde = {{ version = \"={}\", features = [\"derive\"] }}\n",
+        version("schemars"),
+        version("serde"),
+    );
+    let telemetry = |feature: &str| {
+        format!(
+            "{derive_dependencies}telemetry-core = {{ path = {:?}, default-features = false, features = [\"{feature}\"] }}\n",
+            root.join("telemetry-core").display().to_string(),
+        )
+    };
+    // fd's core at today's versions; clap as fd has it (its default features, and the derive).
+    let cli_dependencies = format!(
+        "clap = {{ version = \"={}\", features = [\"derive\"] }}\nignore = \"=0.4.35\"\nregex = \"=1.13.2\"\n",
+        version("clap"),
     );
     let programs = [
         Program {
@@ -227,23 +361,28 @@ fn main() {
         },
         Program {
             name: "derives",
-            dependencies: format!(
-                "{floor_dependencies}schemars = \"={}\"\nserde = {{ version = \"={}\", features = [\"derive\"] }}\n",
-                version("schemars"),
-                version("serde"),
-            ),
+            dependencies: format!("{floor_dependencies}{derive_dependencies}"),
             source: DERIVES,
         },
         Program {
             name: "host",
-            dependencies: format!(
-                "schemars = \"={}\"\nserde = {{ version = \"={}\", features = [\"derive\"] }}\n\
-                 telemetry-core = {{ path = {:?}, default-features = false }}\n",
-                version("schemars"),
-                version("serde"),
-                root.join("telemetry-core").display().to_string(),
-            ),
+            dependencies: telemetry("rustls"),
             source: HOST,
+        },
+        Program {
+            name: "cli",
+            dependencies: cli_dependencies.clone(),
+            source: CLI,
+        },
+        Program {
+            name: "cli-curl",
+            dependencies: format!("{cli_dependencies}{}", telemetry("curl")),
+            source: CLI_HOST,
+        },
+        Program {
+            name: "cli-rustls",
+            dependencies: format!("{cli_dependencies}{}", telemetry("rustls")),
+            source: CLI_HOST,
         },
     ];
     let dir = root.join("target").join("bench-host-cost");
@@ -251,6 +390,9 @@ fn main() {
         .iter()
         .map(|program| write(&dir, program))
         .collect();
+    for path in &paths {
+        fetch(path);
+    }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); programs.len()];
     let mut sizes = vec![0; programs.len()];
     for round in 0..ROUNDS {
@@ -277,29 +419,47 @@ fn main() {
     }
 }
 
+/// Downloads what the crate at `path` needs and the workspace has not (`cli`'s crates), before
+/// any build is timed; the builds are offline.
+fn fetch(path: &Path) {
+    let status = cargo()
+        .args(["fetch", "--quiet"])
+        .current_dir(path)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "fetching for {} failed", path.display());
+}
+
 /// Prints each program's median time and size, every build's time, and the ratios within rounds.
 fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
-    let medians: Vec<Duration> = times
+    let medians: Vec<f64> = times
         .iter()
         .map(|times| {
             let mut times = times.clone();
             times.sort();
-            times.get(times.len() / 2).copied().unwrap_or_default()
+            times
+                .get(times.len() / 2)
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
         })
         .collect();
-    let (floor_time, floor_size) = (medians[1].as_secs_f64(), megabytes(sizes[1]));
-    let (derives_time, derives_size) = (medians[2].as_secs_f64(), megabytes(sizes[2]));
     println!("cold release build (median of {ROUNDS}; hello once), stripped binary");
     for ((program, time), size) in programs.iter().zip(&medians).zip(sizes) {
-        let (time, size) = (time.as_secs_f64(), megabytes(*size));
         println!(
-            "  {:<8} {time:>6.1} s {:>6.2} MB   {:.2}x the floor, {:+.2} MB   {:.2}x derives, {:+.2} MB",
+            "  {:<10} {time:>6.1} s {:>6.2} MB",
             program.name,
-            size,
-            time / floor_time,
-            size - floor_size,
-            time / derives_time,
-            size - derives_size,
+            megabytes(*size)
+        );
+    }
+    println!("\nto the baseline (medians): build time, stripped binary");
+    for (over, under) in COMPARISONS {
+        println!(
+            "  {:<10} / {:<8} {:.2}x, {:+.2} MB",
+            programs[over].name,
+            programs[under].name,
+            medians[over] / medians[under],
+            megabytes(sizes[over]) - megabytes(sizes[under]),
         );
     }
     println!("\nevery build, in the order of the rounds:");
@@ -308,16 +468,12 @@ fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
             .iter()
             .map(|time| format!("{:.1}", time.as_secs_f64()))
             .collect();
-        println!("  {:<8} {} s", program.name, times.join(", "));
+        println!("  {:<10} {} s", program.name, times.join(", "));
     }
     // The rounds' builds ran back to back, so a ratio within a round cancels the machine's
     // drift between rounds; its median over the rounds is the steadier figure.
     println!("\nratios within each round (median; lowest to highest):");
-    for (name, over, under) in [
-        ("derives / floor", 2, 1),
-        ("host / floor", 3, 1),
-        ("host / derives", 3, 2),
-    ] {
+    for (over, under) in COMPARISONS {
         let mut ratios: Vec<f64> = times[over]
             .iter()
             .zip(&times[under])
@@ -326,7 +482,9 @@ fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
         ratios.sort_by(f64::total_cmp);
         let (lowest, highest) = (ratios[0], ratios[ratios.len() - 1]);
         println!(
-            "  {name:<15} {:.2}x ({lowest:.2}x to {highest:.2}x)",
+            "  {:<10} / {:<8} {:.2}x ({lowest:.2}x to {highest:.2}x)",
+            programs[over].name,
+            programs[under].name,
             ratios[ratios.len() / 2]
         );
     }

@@ -32,6 +32,7 @@ mod hex;
 mod model;
 mod random;
 mod runtime;
+mod sha256;
 #[cfg(test)]
 mod test_support;
 #[cfg(feature = "werf")]

@@ -1,16 +1,14 @@
-//! Random bytes, UUIDs and names, from the operating system's generator through `ring`, which
-//! the TLS stack builds anyway: no other random-number crate is compiled into the host program.
+//! Random bytes, UUIDs and names, from the operating system's generator through `getrandom`
+//! (the one the TLS stack builds anyway, and a small crate without it).
 
 use std::fmt::Write as _;
-
-use ring::rand::{SecureRandom as _, SystemRandom};
 
 /// `N` random bytes. Should the operating system's generator fail (it does not, short of a
 /// broken system), the bytes are derived from the time and a counter instead: identifiers then
 /// still differ between runs, and nothing panics.
 pub(crate) fn bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0; N];
-    if SystemRandom::new().fill(&mut bytes).is_err() {
+    if getrandom::getrandom(&mut bytes).is_err() {
         fallback(&mut bytes);
     }
     bytes
@@ -54,9 +52,9 @@ fn fallback(out: &mut [u8]) {
     seed.extend_from_slice(&std::process::id().to_le_bytes());
     for chunk in out.chunks_mut(32) {
         seed.extend_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-        let digest = ring::digest::digest(&ring::digest::SHA256, &seed);
-        for (slot, byte) in chunk.iter_mut().zip(digest.as_ref()) {
-            *slot = *byte;
+        let digest = crate::sha256::digest(&[&seed]);
+        for (slot, byte) in chunk.iter_mut().zip(digest) {
+            *slot = byte;
         }
     }
 }

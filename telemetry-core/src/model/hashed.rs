@@ -132,7 +132,7 @@ impl HashKey {
 
     /// `value`'s HMAC-SHA-256 with this key, in lowercase hex.
     pub fn hash(&self, value: &[u8]) -> String {
-        crate::hex::encode(&hmac_sha256(&self.0, value))
+        crate::hex::encode(&crate::sha256::hmac(&self.0, value))
     }
 
     /// Runs `f` with this key hashing every [`Hashed`] value this thread serialises, and
@@ -190,41 +190,13 @@ fn process_key() -> &'static HashKey {
     PROCESS.get_or_init(HashKey::random)
 }
 
-/// HMAC (RFC 2104) with SHA-256.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
-    let mut tag = [0; 32];
-    for (slot, byte) in tag.iter_mut().zip(ring::hmac::sign(&key, message).as_ref()) {
-        *slot = *byte;
-    }
-    tag
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{HashKey, Hashed, hmac_sha256};
-    use crate::hex::encode as hex;
-
-    #[test]
-    fn hmac_sha256_matches_rfc_4231() {
-        assert_eq!(
-            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        assert_eq!(
-            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        assert_eq!(
-            hex(&hmac_sha256(&[0xaa; 20], &[0xdd; 50])),
-            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"
-        );
-    }
+    use super::{HashKey, Hashed};
 
     #[test]
     fn the_example_key_is_the_hash_of_its_name() {
-        let digest = ring::digest::digest(&ring::digest::SHA256, b"telemetry example key");
-        let bytes: [u8; 32] = digest.as_ref().try_into().unwrap();
+        let bytes = crate::sha256::digest(&[b"telemetry example key"]);
         assert_eq!(HashKey::EXAMPLE, HashKey::from_bytes(bytes));
     }
 

@@ -65,7 +65,7 @@ pub fn from_origin_url(url: &str) -> Option<String> {
 
 /// Lowercase hex SHA-256.
 fn sha256_hex(text: &str) -> String {
-    crate::hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+    crate::hex::encode(&crate::sha256::digest(&[text.as_bytes()]))
 }
 
 /// `(host, path)` of a git endpoint, in go-git's order: scp-like, file path, URL.

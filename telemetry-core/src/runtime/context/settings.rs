@@ -63,6 +63,11 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// How many events may wait for the background thread; more are dropped and counted.
     pub queue_capacity: usize,
+    /// Who makes the requests to the endpoint: by default
+    /// [`Transport::preferred`](crate::otlp::Transport::preferred), the in-process one when the
+    /// program is built with it (the `rustls` feature), else the system's `curl` (the `curl`
+    /// feature). `None`: nothing is sent to an endpoint, and a diagnostic says so.
+    pub transport: Option<crate::otlp::Transport>,
     /// Whether the host program allows telemetry at all (a `--no-telemetry` flag, say); the
     /// environment's opt-outs apply either way.
     pub enabled: bool,
@@ -99,6 +104,7 @@ impl Settings {
             endpoint: None,
             shutdown_timeout: Duration::from_millis(250),
             queue_capacity: 1024,
+            transport: crate::otlp::Transport::preferred(),
             enabled: true,
             notice: None,
             installation_id: false,

@@ -11,4 +11,5 @@ pub mod proxy;
 pub(crate) mod queue;
 pub(crate) mod shared;
 pub mod sink;
+pub(crate) mod url;
 pub(crate) mod worker;

@@ -16,14 +16,62 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "curl")]
+mod curl;
+#[cfg(feature = "rustls")]
+mod in_process;
+mod sender;
 mod wire;
 
 use super::proxy::{self, Route};
-use super::queue::{self, Receiver};
+use super::queue;
 use super::sink::{EncodedEvent, Sink, SinkError};
+use super::url::Url;
+use sender::{Job, Sender};
 
 /// Most spans in one request; more are sent in another.
 const MAX_BATCH: usize = 512;
+
+#[cfg(any(feature = "rustls", feature = "curl"))]
+/// Who makes the requests, as the collector's logs show it.
+const USER_AGENT: &str = concat!("telemetry-core/", env!("CARGO_PKG_VERSION"));
+
+/// How requests reach the collector: one of the transports the program was built with, chosen
+/// by `telemetry-core`'s features (BENCHMARKS.md gives what each costs the program's build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Transport {
+    /// In the program's own process, with ureq and rustls, and the Mozilla root certificates
+    /// built in (the `rustls` feature, on by default): needs nothing of the machine.
+    #[cfg(feature = "rustls")]
+    Rustls,
+    /// The system's `curl` program, one process per request, from the sender thread (the `curl`
+    /// feature): builds no HTTP or TLS code into the program, and uses the platform's TLS and
+    /// certificate store. Nothing is sent where curl is not installed (it is on Linux
+    /// distributions, macOS and Windows 10 and later), nor to an endpoint with a user name or
+    /// password, which would be on curl's command line.
+    #[cfg(feature = "curl")]
+    Curl,
+}
+
+impl Transport {
+    /// The transport of a program built with `telemetry-core`'s current features: `Rustls`
+    /// when it is built, otherwise `Curl`; `None` when neither is, and then events go only to a
+    /// log file or a sink of the program's own.
+    ///
+    /// ```
+    /// # #[cfg(feature = "rustls")]
+    /// assert_eq!(telemetry_core::otlp::Transport::preferred(), Some(telemetry_core::otlp::Transport::Rustls));
+    /// ```
+    pub const fn preferred() -> Option<Self> {
+        #[cfg(feature = "rustls")]
+        return Some(Transport::Rustls);
+        #[cfg(all(feature = "curl", not(feature = "rustls")))]
+        return Some(Transport::Curl);
+        #[cfg(not(any(feature = "curl", feature = "rustls")))]
+        return None;
+    }
+}
 
 /// How to reach the collector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +86,9 @@ pub struct OtlpConfig {
     pub route: Route,
     /// How long one request may take while the program runs; at shutdown, the deadline decides.
     pub request_timeout: Duration,
+    /// Who makes the requests: [`Transport::preferred`] unless the program chose; `None` sends
+    /// nothing (the program was built without a transport).
+    pub transport: Option<Transport>,
 }
 
 /// Sends events to an OTLP/HTTP collector; see the [module docs](self).
@@ -79,17 +130,6 @@ impl Failures {
     }
 }
 
-/// One request for the sender thread.
-#[derive(Debug)]
-struct Job {
-    body: Vec<u8>,
-    spans: usize,
-    /// At shutdown: the request must be done by then.
-    deadline: Option<Instant>,
-    /// Signalled when the job is done.
-    done: Option<queue::Sender<()>>,
-}
-
 impl OtlpSink {
     /// A sink sending to `config.endpoint` from a thread of its own.
     ///
@@ -103,10 +143,18 @@ impl OtlpSink {
         if let Route::Refused(why) = &config.route {
             return Err(SinkError::new(why.clone()));
         }
+        let transport = config.transport.ok_or_else(|| {
+            SinkError::new(
+                "this program was built without a transport for its telemetry (telemetry-core's \
+                 `rustls` or `curl` feature); nothing is sent",
+            )
+        })?;
+        sender::check(transport, &config).map_err(SinkError::new)?;
         let failures = Arc::new(Failures::default());
         let in_flight = Arc::new(AtomicUsize::new(0));
         let (jobs, inbox) = queue::unbounded();
         let sender = Sender {
+            transport,
             shown_endpoint: proxy::redact(&config.endpoint),
             config: config.clone(),
             failures: Arc::clone(&failures),
@@ -315,141 +363,18 @@ fn span(name: &str, event: &EncodedEvent<'_>) -> Vec<u8> {
     wire::span(&header, attributes)
 }
 
-/// The sender thread: one request at a time, never retried.
-struct Sender {
-    config: OtlpConfig,
-    /// The endpoint as diagnostics show it.
-    shown_endpoint: String,
-    failures: Arc<Failures>,
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl Sender {
-    fn run(self, inbox: &Receiver<Job>) {
-        // Built here, not in the host program's thread: setting up TLS takes a moment. The proxy
-        // is always set, `None` included: ureq would otherwise read the environment itself.
-        let agent_config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(concat!("telemetry-core/", env!("CARGO_PKG_VERSION")))
-            .proxy(self.proxy());
-        let agent = ureq::Agent::new_with_config(agent_config.build());
-        while let Ok(job) = inbox.recv() {
-            if job.spans > 0 {
-                self.send(&agent, &job);
-            }
-            self.in_flight.fetch_sub(job.spans, Ordering::AcqRel);
-            if let Some(done) = job.done {
-                let _ = done.try_send(());
-            }
-        }
-    }
-
-    /// The proxy the route names. SOCKS5 hands the host name to the proxy, as Go does.
-    fn proxy(&self) -> Option<ureq::Proxy> {
-        let Route::Proxy(proxy) = &self.config.route else {
-            return None;
-        };
-        let url = match proxy.url().split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("socks5") => {
-                format!("socks5h://{rest}")
-            }
-            _ => proxy.url().to_owned(),
-        };
-        // `proxy::route` checked that the URL parses.
-        ureq::Proxy::new(&url).ok()
-    }
-
-    fn send(&self, agent: &ureq::Agent, job: &Job) {
-        let endpoint = &self.shown_endpoint;
-        let (timeout, when) = match job.deadline {
-            Some(deadline) => (
-                deadline.saturating_duration_since(Instant::now()),
-                " before the shutdown deadline",
-            ),
-            None => (self.config.request_timeout, ""),
-        };
-        if timeout.is_zero() {
-            return self.failures.record(format!(
-                "{} event(s) not delivered to {endpoint}{when}: no time was left",
-                job.spans
-            ));
-        }
-        let response = agent
-            .post(&self.config.endpoint)
-            .config()
-            .timeout_global(Some(timeout))
-            .build()
-            .header("Content-Type", "application/x-protobuf")
-            .send(&job.body[..]);
-        match response {
-            Ok(response) if response.status().is_success() => {
-                // Read the (small) answer so that the connection can be reused.
-                let _ = response
-                    .into_body()
-                    .with_config()
-                    .limit(64 * 1024)
-                    .read_to_vec();
-            }
-            Ok(response) => self.failures.record(format!(
-                "{} event(s) not accepted by {endpoint}: HTTP {}",
-                job.spans,
-                response.status()
-            )),
-            Err(error) => {
-                let when = if matches!(error, ureq::Error::Timeout(_)) {
-                    when
-                } else {
-                    ""
-                };
-                self.failures.record(format!(
-                    "{} event(s) not delivered to {endpoint}{when}: {}",
-                    job.spans,
-                    self.without_secrets(&error.to_string())
-                ));
-            }
-        }
-    }
-
-    /// `text` without the user names and passwords of the endpoint's and the proxy's URLs.
-    fn without_secrets(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        let proxy_url = match &self.config.route {
-            Route::Proxy(proxy) => Some(proxy.url()),
-            Route::Direct | Route::Refused(_) => None,
-        };
-        for url in [Some(self.config.endpoint.as_str()), proxy_url]
-            .into_iter()
-            .flatten()
-        {
-            if url != proxy::redact(url) {
-                text = text.replace(url, &proxy::redact(url));
-                if let Some(credentials) = url
-                    .split_once("://")
-                    .map_or(url, |(_, rest)| rest)
-                    .split_once('@')
-                    .map(|(credentials, _)| credentials)
-                {
-                    text = text.replace(credentials, "***");
-                }
-            }
-        }
-        text
-    }
-}
-
 /// `https://` anywhere, `http://` only to a loopback host.
 fn check_endpoint(endpoint: &str) -> Result<(), SinkError> {
     let shown = proxy::redact(endpoint);
-    let uri: ureq::http::Uri = endpoint.parse().map_err(|error| {
+    let url = Url::parse(endpoint).ok_or_else(|| {
         SinkError::new(format!(
-            "the endpoint {shown} is not a URL ({error}); nothing is sent"
+            "the endpoint {shown} is not a URL; nothing is sent"
         ))
     })?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("https"), Some(_)) => Ok(()),
-        (Some("http"), Some(host)) if is_loopback(host) => Ok(()),
-        (Some("http"), Some(_)) => Err(SinkError::new(format!(
+    match url.scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" if is_loopback(url.host) => Ok(()),
+        "http" => Err(SinkError::new(format!(
             "the endpoint {shown} is plain http:// to a host that is not loopback; nothing is sent (use https://)"
         ))),
         _ => Err(SinkError::new(format!(

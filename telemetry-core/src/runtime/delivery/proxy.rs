@@ -32,6 +32,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use super::url::Url;
+
 /// How requests to an endpoint go out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -99,13 +101,11 @@ pub fn redact(url: &str) -> String {
 /// How requests to `endpoint` go out, given the variables `var` reads (see the
 /// [module docs](self)).
 pub fn route<'a>(endpoint: &str, var: impl Fn(&str) -> Option<&'a str>) -> Route {
-    let Ok(uri) = endpoint.parse::<ureq::http::Uri>() else {
+    let Some(url) = Url::parse(endpoint) else {
         return Route::Direct;
     };
-    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
-        return Route::Direct;
-    };
-    let names: [&'static str; 2] = match scheme {
+    let scheme = url.scheme.to_ascii_lowercase();
+    let names: [&'static str; 2] = match scheme.as_str() {
         "https" => ["HTTPS_PROXY", "https_proxy"],
         "http" => ["HTTP_PROXY", "http_proxy"],
         _ => return Route::Direct,
@@ -123,14 +123,12 @@ pub fn route<'a>(endpoint: &str, var: impl Fn(&str) -> Option<&'a str>) -> Route
              header can set it; nothing is sent"
         ));
     }
-    let port = uri
-        .port_u16()
-        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let port = url.port.unwrap_or(if scheme == "https" { 443 } else { 80 });
     let no_proxy = ["NO_PROXY", "no_proxy"]
         .into_iter()
         .find_map(|name| var(name).filter(|value| !value.is_empty()))
         .unwrap_or_default();
-    if !use_proxy(host, port, no_proxy) {
+    if !use_proxy(url.host, port, no_proxy) {
         return Route::Direct;
     }
     parse_proxy(value, variable)
@@ -154,34 +152,13 @@ fn parse_proxy(value: &str, variable: &'static str) -> Route {
             redact(value)
         ));
     }
-    let well_formed = url.parse::<ureq::http::Uri>().ok().is_some_and(|uri| {
-        uri.host().is_some_and(|host| !host.is_empty())
-            && uri
-                .authority()
-                .is_some_and(|authority| port_is_numeric(authority.as_str()))
-    });
-    if !well_formed || ureq::Proxy::new(&url).is_err() {
+    if Url::parse(&url).is_none() {
         return Route::Refused(format!(
             "the proxy {} in {variable} is not a URL; nothing is sent",
             redact(value)
         ));
     }
     Route::Proxy(ProxyUrl { url, variable })
-}
-
-/// Whether an authority's port, if it has one, is a number (the URI parser lets `host:port`
-/// pass).
-fn port_is_numeric(authority: &str) -> bool {
-    let host_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host_port)| host_port);
-    let port = match host_port.strip_prefix('[') {
-        Some(bracketed) => bracketed
-            .split_once(']')
-            .and_then(|(_, after)| after.strip_prefix(':')),
-        None => host_port.split_once(':').map(|(_, port)| port),
-    };
-    port.is_none_or(|port| port.parse::<u16>().is_ok())
 }
 
 /// Go's `useProxy`: whether a request to `host:port` goes through the proxy.

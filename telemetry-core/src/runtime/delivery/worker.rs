@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::diagnostics::{self, Diagnostics, kind};
 use super::log_file::LogWriter;
-use super::otlp::{OtlpConfig, OtlpSink};
+use super::otlp::{OtlpConfig, OtlpSink, Transport};
 use super::proxy;
 use super::queue::{self, Receiver, RecvTimeoutError, Sender};
 use super::shared::{DueNotice, Message, Pending, Shared};
@@ -95,6 +95,8 @@ pub(crate) struct Worker {
     capacity: usize,
     /// Where the OTLP transport sends, if anywhere.
     endpoint: Option<String>,
+    /// Who makes its requests.
+    transport: Option<Transport>,
     /// The resource's `service.name`.
     tool_name: String,
     /// The name of the spans and of their scope.
@@ -148,6 +150,7 @@ impl Worker {
             log: None,
             capacity,
             endpoint: config.endpoint.take(),
+            transport: settings.transport,
             tool_name: settings.tool_name.clone(),
             span_name: settings.span_name.clone(),
             sinks,
@@ -382,6 +385,7 @@ impl Worker {
         };
         let route = proxy::route(&endpoint, |name| self.env.get(name));
         let config = OtlpConfig {
+            transport: self.transport,
             endpoint,
             service_name: self.tool_name.clone(),
             span_name: self.span_name.clone(),
