@@ -12,7 +12,8 @@
 //!   telemetry;
 //! - `host`: `Telemetry::from_env` with an endpoint, one event emitted, shut down, with
 //!   `telemetry-core`'s default features off but `rustls` (what a CLI that only sends events
-//!   builds).
+//!   builds); its event derives `serde::Serialize` and `telemetry_core::JsonSchema`, as the
+//!   guide shows, so that without the `schema` feature it builds no schemars.
 //!
 //! Beside a command-line tool with no network stack at all (what `fd` is):
 //!
@@ -95,10 +96,10 @@ fn main() {
     post_body!()
 );
 
-const HOST: &str = r#"use telemetry_core::{Envelope, Settings, Telemetry, TelemetryEvent};
+const HOST: &str = r#"use telemetry_core::{Envelope, JsonSchema, Settings, Telemetry, TelemetryEvent};
 
 /// The command ran.
-#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[derive(serde::Serialize, JsonSchema, TelemetryEvent)]
 #[telemetry(version = 1, example = ran)]
 pub struct Ran {
     /// Whether it worked.
@@ -189,10 +190,10 @@ fn main() {
 const CLI_HOST: &str = concat!(
     cli_search!(),
     r#"
-use telemetry_core::{Envelope, Settings, Telemetry, TelemetryEvent};
+use telemetry_core::{Envelope, JsonSchema, Settings, Telemetry, TelemetryEvent};
 
 /// A search ran.
-#[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+#[derive(serde::Serialize, JsonSchema, TelemetryEvent)]
 #[telemetry(version = 1, example = searched)]
 pub struct Searched {
     /// How many files matched.
@@ -337,9 +338,13 @@ fn main() {
         version("schemars"),
         version("serde"),
     );
+    // As the guide has it: serde's derive, and `telemetry_core::JsonSchema` rather than
+    // schemars' (nothing without the `schema` feature).
     let telemetry = |feature: &str| {
         format!(
-            "{derive_dependencies}telemetry-core = {{ path = {:?}, default-features = false, features = [\"{feature}\"] }}\n",
+            "serde = {{ version = \"={}\", features = [\"derive\"] }}\n\
+             telemetry-core = {{ path = {:?}, default-features = false, features = [\"{feature}\"] }}\n",
+            version("serde"),
             root.join("telemetry-core").display().to_string(),
         )
     };

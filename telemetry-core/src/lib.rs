@@ -54,6 +54,38 @@ pub use runtime::decision::control::{Control, ControlError, Report};
 pub use runtime::decision::decide::{self, DecidedBy, Status};
 pub use runtime::delivery::{diagnostics, otlp, proxy, sink};
 pub use runtime::{Telemetry, TelemetryBuilder};
+/// Derives schemars' `JsonSchema` where schemas are read: with the `schema` feature (which the
+/// xtask and `telemetry-schema` turn on), the impl `#[derive(schemars::JsonSchema)]` gives, from
+/// the same attributes; without it, nothing, so that a program that only sends events builds
+/// neither schemars nor its derive. Derive it on events and on the types of their fields:
+///
+/// ```
+/// use telemetry_core::{Envelope, JsonSchema, TelemetryEvent};
+///
+/// /// How a deployment ended.
+/// #[derive(serde::Serialize, JsonSchema)]
+/// #[serde(rename_all = "camelCase")]
+/// pub enum Outcome {
+///     /// It worked.
+///     Deployed,
+///     /// It was rolled back.
+///     RolledBack,
+/// }
+///
+/// /// A deployment finished.
+/// #[derive(serde::Serialize, JsonSchema, TelemetryEvent)]
+/// #[telemetry(version = 1, example = finished)]
+/// pub struct DeployFinished {
+///     /// How it ended.
+///     #[telemetry(class = system_metadata, purpose = feature_insight)]
+///     pub outcome: Outcome,
+/// }
+///
+/// fn finished() -> Envelope<DeployFinished> {
+///     Envelope::example("acme deploy", DeployFinished { outcome: Outcome::Deployed })
+/// }
+/// ```
+pub use telemetry_derive::JsonSchema;
 /// Derives [`TelemetryEvent`](trait@TelemetryEvent); see the trait for the attribute's keys.
 pub use telemetry_derive::TelemetryEvent;
 
@@ -62,12 +94,35 @@ pub use telemetry_derive::TelemetryEvent;
 pub mod __private {
     #[cfg(feature = "registry")]
     pub use ::inventory;
-    pub use ::schemars::JsonSchema;
+    #[cfg(feature = "schema")]
+    pub use ::schemars::{self, JsonSchema};
     pub use ::serde::Serialize;
+
+    pub use crate::model::event::EventSchema;
 
     pub use crate::__register as register;
     #[cfg(feature = "registry")]
     pub use crate::registry::EventRegistration;
+}
+
+/// The code of `#[derive(telemetry_core::JsonSchema)]`, with the `schema` feature: all of it.
+#[cfg(feature = "schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_schema {
+    ($($item:tt)*) => {
+        const _: () = {
+            $($item)*
+        };
+    };
+}
+
+/// Without the `schema` feature, `#[derive(telemetry_core::JsonSchema)]` generates nothing.
+#[cfg(not(feature = "schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_schema {
+    ($($item:tt)*) => {};
 }
 
 /// Registers an event type with the [`registry`] (the `registry` feature).

@@ -50,7 +50,7 @@ pub(crate) fn stub_impl(input: &Input<'_>, event: &Event<'_>) -> TokenStream {
     let where_clause = quote! {
         where
             for<'__telemetry_stub> #ident #type_generics: ::telemetry_core::__private::Serialize
-                + ::telemetry_core::__private::JsonSchema
+                + ::telemetry_core::__private::EventSchema
                 + 'static,
             #predicates
     };

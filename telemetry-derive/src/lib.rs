@@ -17,6 +17,7 @@ mod ast;
 mod attr;
 mod errors;
 mod expand;
+mod json_schema;
 mod valid;
 
 #[cfg(test)]
@@ -28,7 +29,7 @@ use proc_macro2::TokenStream;
 ///
 /// ```text
 /// /// Individual stage build completed.
-/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// #[serde(rename_all = "camelCase")]
 /// #[telemetry(version = 2, example = examples::stage_build_finished)]
 /// pub struct StageBuildFinished { /* fields, each with a doc comment */ }
@@ -44,6 +45,18 @@ use proc_macro2::TokenStream;
 pub fn derive_telemetry_event(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive(&input).into()
+}
+
+/// Derives schemars' `JsonSchema` only where schemas are read: with `telemetry-core`'s `schema`
+/// feature, the impl `#[derive(schemars::JsonSchema)]` gives; without it, nothing, so that a
+/// program that only sends events builds neither schemars nor its derive. Use it through
+/// `telemetry_core::JsonSchema`, on events and on the types of their fields; the container and
+/// field attributes are schemars' own (`#[schemars(...)]`, and the `#[serde(...)]` keys it
+/// reads).
+#[proc_macro_derive(JsonSchema, attributes(schemars, serde))]
+pub fn derive_json_schema(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    json_schema::expand(&input).into()
 }
 
 /// Runs every phase; the proc-macro-free core of the derive, so that tests can call it.

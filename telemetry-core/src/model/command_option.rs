@@ -2,11 +2,10 @@
 //! them. With the `clap` feature, `telemetry_core::clap::command_options` lists a
 //! command line's.
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One option of the command, by name: the value is never collected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommandOption {
     /// The option's flag name, without leading dashes.

@@ -18,7 +18,7 @@ use super::guard::{Found, Guard, OutOfRange};
 /// use telemetry_core::{Envelope, EnvelopeEncoder, TelemetryEvent};
 ///
 /// /// A stage was built.
-/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// #[serde(rename_all = "camelCase")]
 /// #[telemetry(version = 1, example = built)]
 /// pub struct StageBuilt {
@@ -86,7 +86,7 @@ impl EnvelopeEncoder {
     /// ```
     /// # use telemetry_core::{Context, EnvelopeEncoder, Envelope, TelemetryEvent};
     /// /// A stage was built.
-    /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    /// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
     /// #[serde(rename_all = "camelCase")]
     /// #[telemetry(version = 1, example = built)]
     /// pub struct StageBuilt {

@@ -2,7 +2,6 @@
 //! carries one event with its timestamp and run context. How the envelope goes over the wire is
 //! [`envelope`](super::envelope)'s.
 
-use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::classify::Field;
@@ -17,7 +16,7 @@ use super::context::Context;
 /// use telemetry_core::{Envelope, TelemetryEvent};
 ///
 /// /// A deployment was rolled back.
-/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// #[serde(rename_all = "camelCase")]
 /// #[telemetry(version = 3, event_type = "Rollback", example = rolled_back)]
 /// pub struct RolledBack {
@@ -54,8 +53,9 @@ use super::context::Context;
 ///
 /// The derive accepts structs with named fields and no generic parameters, each documented with
 /// a doc comment (the docs become the schema's descriptions). The struct must also derive
-/// `serde::Serialize` and `schemars::JsonSchema`.
-pub trait TelemetryEvent: Serialize + JsonSchema + Sized + 'static {
+/// `serde::Serialize` and [`JsonSchema`](macro@crate::JsonSchema) (or schemars' own
+/// `JsonSchema`, which a program then builds even when it only sends events).
+pub trait TelemetryEvent: Serialize + EventSchema + Sized + 'static {
     /// The envelope's `eventType`.
     const EVENT_TYPE: &'static str;
 
@@ -81,6 +81,21 @@ pub trait TelemetryEvent: Serialize + JsonSchema + Sized + 'static {
     }
 }
 
+/// `schemars::JsonSchema` with the `schema` feature, which every event implements there;
+/// without it, nothing, so that events need no schema code in a program that only sends them.
+#[cfg(feature = "schema")]
+pub trait EventSchema: schemars::JsonSchema {}
+
+#[cfg(feature = "schema")]
+impl<T: schemars::JsonSchema + ?Sized> EventSchema for T {}
+
+/// `schemars::JsonSchema` with the `schema` feature; without it, nothing.
+#[cfg(not(feature = "schema"))]
+pub trait EventSchema {}
+
+#[cfg(not(feature = "schema"))]
+impl<T: ?Sized> EventSchema for T {}
+
 /// One event with its timestamp and the run's [`Context`]: the JSON document a consumer
 /// receives.
 ///
@@ -90,7 +105,7 @@ pub trait TelemetryEvent: Serialize + JsonSchema + Sized + 'static {
 /// ```
 /// # use telemetry_core::{Envelope, TelemetryEvent};
 /// /// Something happened.
-/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// #[telemetry(version = 1, example = example)]
 /// pub struct Happened {
 ///     /// How often.
@@ -141,7 +156,7 @@ impl<E: TelemetryEvent> Envelope<E> {
     /// ```
     /// # use telemetry_core::{Envelope, TelemetryEvent};
     /// /// A deployment finished.
-    /// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+    /// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
     /// #[telemetry(version = 1, example = deployed)]
     /// pub struct Deployed {
     ///     /// Whether it worked.

@@ -8,11 +8,11 @@
 //! stored, each run uses a fresh one. Documented examples use [`HashKey::EXAMPLE`], so that they
 //! are the same on every run.
 
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::OnceLock;
 
+#[cfg(feature = "schema")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
@@ -25,7 +25,7 @@ use serde::{Serialize, Serializer};
 /// use telemetry_core::{Envelope, Hashed, TelemetryEvent};
 ///
 /// /// A plugin was loaded.
-/// #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// #[serde(rename_all = "camelCase")]
 /// #[telemetry(version = 1, example = loaded)]
 /// pub struct PluginLoaded {
@@ -66,12 +66,13 @@ impl<T: AsRef<[u8]>> Serialize for Hashed<T> {
     }
 }
 
+#[cfg(feature = "schema")]
 impl<T> JsonSchema for Hashed<T> {
     fn inline_schema() -> bool {
         true
     }
 
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "Hashed".into()
     }
 

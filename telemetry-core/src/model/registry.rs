@@ -13,7 +13,7 @@
 //! use telemetry_core::{Envelope, TelemetryEvent};
 //!
 //! /// A deployment finished.
-//! #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+//! #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 //! #[telemetry(version = 1, example = deployed)]
 //! pub struct Deployed {
 //!     /// Whether it worked.

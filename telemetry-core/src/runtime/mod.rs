@@ -68,7 +68,7 @@ const MAX_QUEUE: usize = 1 << 16;
 /// use telemetry_core::{Settings, Telemetry};
 /// # use telemetry_core::{Envelope, TelemetryEvent};
 /// # /// The command exited.
-/// # #[derive(serde::Serialize, schemars::JsonSchema, TelemetryEvent)]
+/// # #[derive(serde::Serialize, telemetry_core::JsonSchema, TelemetryEvent)]
 /// # #[serde(rename_all = "camelCase")]
 /// # #[telemetry(version = 1, example = exited)]
 /// # pub struct CommandExited {

@@ -21,9 +21,9 @@
 
 mod presets;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use telemetry_derive::TelemetryEvent;
+
+use crate::{JsonSchema, TelemetryEvent};
 
 pub use crate::model::command_option::CommandOption;
 pub use presets::{
@@ -208,6 +208,7 @@ pub enum BaseImageSource {
 
 /// Adds to [`BaseImageSource`]'s schema the values werf's released client sends beyond the
 /// page's, documented as such.
+#[cfg(feature = "schema")]
 fn released_client_sources(schema: &mut schemars::Schema) {
     let Some(serde_json::Value::Array(variants)) = schema.get_mut("oneOf") else {
         return;

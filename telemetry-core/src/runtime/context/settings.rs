@@ -10,6 +10,7 @@ use super::detect;
 use super::environment::{self, EnvVar};
 use super::notice::Notice;
 use crate::model::context::Attributes;
+use crate::runtime::delivery::transport::Transport;
 
 /// What the host program tells the runtime.
 ///
@@ -67,7 +68,7 @@ pub struct Settings {
     /// [`Transport::preferred`](crate::otlp::Transport::preferred), the in-process one when the
     /// program is built with it (the `rustls` feature), else the system's `curl` (the `curl`
     /// feature). `None`: nothing is sent to an endpoint, and a diagnostic says so.
-    pub transport: Option<crate::otlp::Transport>,
+    pub transport: Option<Transport>,
     /// Whether the host program allows telemetry at all (a `--no-telemetry` flag, say); the
     /// environment's opt-outs apply either way.
     pub enabled: bool,
@@ -104,7 +105,7 @@ impl Settings {
             endpoint: None,
             shutdown_timeout: Duration::from_millis(250),
             queue_capacity: 1024,
-            transport: crate::otlp::Transport::preferred(),
+            transport: Transport::preferred(),
             enabled: true,
             notice: None,
             installation_id: false,

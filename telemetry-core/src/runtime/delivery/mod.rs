@@ -11,5 +11,6 @@ pub mod proxy;
 pub(crate) mod queue;
 pub(crate) mod shared;
 pub mod sink;
+pub(crate) mod transport;
 pub(crate) mod url;
 pub(crate) mod worker;

@@ -12,66 +12,27 @@
 //! diagnostic, with any user name and password of a URL left out.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "curl")]
 mod curl;
 #[cfg(feature = "rustls")]
 mod in_process;
+mod request;
 mod sender;
 mod wire;
 
 use super::proxy::{self, Route};
 use super::queue;
 use super::sink::{EncodedEvent, Sink, SinkError};
+pub use super::transport::Transport;
 use super::url::Url;
-use sender::{Job, Sender};
+use sender::{Failures, Job, Sender};
 
 /// Most spans in one request; more are sent in another.
 const MAX_BATCH: usize = 512;
-
-#[cfg(any(feature = "rustls", feature = "curl"))]
-/// Who makes the requests, as the collector's logs show it.
-const USER_AGENT: &str = concat!("telemetry-core/", env!("CARGO_PKG_VERSION"));
-
-/// How requests reach the collector: one of the transports the program was built with, chosen
-/// by `telemetry-core`'s features (BENCHMARKS.md gives what each costs the program's build).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Transport {
-    /// In the program's own process, with ureq and rustls, and the Mozilla root certificates
-    /// built in (the `rustls` feature, on by default): needs nothing of the machine.
-    #[cfg(feature = "rustls")]
-    Rustls,
-    /// The system's `curl` program, one process per request, from the sender thread (the `curl`
-    /// feature): builds no HTTP or TLS code into the program, and uses the platform's TLS and
-    /// certificate store. Nothing is sent where curl is not installed (it is on Linux
-    /// distributions, macOS and Windows 10 and later), nor to an endpoint with a user name or
-    /// password, which would be on curl's command line.
-    #[cfg(feature = "curl")]
-    Curl,
-}
-
-impl Transport {
-    /// The transport of a program built with `telemetry-core`'s current features: `Rustls`
-    /// when it is built, otherwise `Curl`; `None` when neither is, and then events go only to a
-    /// log file or a sink of the program's own.
-    ///
-    /// ```
-    /// # #[cfg(feature = "rustls")]
-    /// assert_eq!(telemetry_core::otlp::Transport::preferred(), Some(telemetry_core::otlp::Transport::Rustls));
-    /// ```
-    pub const fn preferred() -> Option<Self> {
-        #[cfg(feature = "rustls")]
-        return Some(Transport::Rustls);
-        #[cfg(all(feature = "curl", not(feature = "rustls")))]
-        return Some(Transport::Curl);
-        #[cfg(not(any(feature = "curl", feature = "rustls")))]
-        return None;
-    }
-}
 
 /// How to reach the collector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,29 +68,6 @@ pub struct OtlpSink {
     in_flight: Arc<AtomicUsize>,
 }
 
-/// Failures of requests, recorded by the sender thread and reported by the sink.
-#[derive(Debug, Default)]
-struct Failures(Mutex<Vec<String>>);
-
-impl Failures {
-    fn record(&self, message: String) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(message);
-    }
-
-    /// Every failure since the last call, as one error.
-    fn take(&self) -> Result<(), SinkError> {
-        let failures = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(SinkError::new(failures.join("; ")))
-        }
-    }
-}
-
 impl OtlpSink {
     /// A sink sending to `config.endpoint` from a thread of its own.
     ///
@@ -149,14 +87,16 @@ impl OtlpSink {
                  `rustls` or `curl` feature); nothing is sent",
             )
         })?;
-        sender::check(transport, &config).map_err(SinkError::new)?;
+        sender::check(transport, &config.endpoint, &config.route).map_err(SinkError::new)?;
         let failures = Arc::new(Failures::default());
         let in_flight = Arc::new(AtomicUsize::new(0));
         let (jobs, inbox) = queue::unbounded();
         let sender = Sender {
             transport,
             shown_endpoint: proxy::redact(&config.endpoint),
-            config: config.clone(),
+            endpoint: config.endpoint.clone(),
+            route: config.route.clone(),
+            request_timeout: config.request_timeout,
             failures: Arc::clone(&failures),
             in_flight: Arc::clone(&in_flight),
         };

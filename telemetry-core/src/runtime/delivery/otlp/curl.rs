@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::super::proxy::Route;
 use super::super::url::Url;
-use super::sender::{Outcome, proxy_url};
+use super::request::{Outcome, USER_AGENT, proxy_url};
 
 /// The proxy variables curl reads, all removed from its environment but the one set.
 const PROXY_VARIABLES: [&str; 8] = [
@@ -112,7 +112,7 @@ impl Client {
             .args(["--header", "Content-Type: application/x-protobuf"])
             // No `Expect: 100-continue` round trip (curl waits up to a second for it).
             .args(["--header", "Expect:"])
-            .args(["--user-agent", super::USER_AGENT])
+            .args(["--user-agent", USER_AGENT])
             .args(["--data-binary", "@-", "--output", null_device()])
             .args(["--write-out", "%{http_code}"])
             .args(["--max-time", &format!("{:.3}", timeout.as_secs_f64())])

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::super::proxy::Route;
-use super::sender::{Outcome, proxy_url};
+use super::request::{Outcome, USER_AGENT, proxy_url};
 
 /// A ureq agent that never follows a redirect, never reads the environment's proxies, and
 /// hands every status back.
@@ -31,7 +31,7 @@ impl Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .user_agent(super::USER_AGENT)
+            .user_agent(USER_AGENT)
             .proxy(proxy);
         Client {
             agent: ureq::Agent::new_with_config(config.build()),

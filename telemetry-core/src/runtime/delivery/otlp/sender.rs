@@ -7,13 +7,15 @@
     allow(unused_variables, unreachable_code, dead_code)
 )]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::super::proxy::{self, Route};
 use super::super::queue::{self, Receiver};
-use super::{Failures, OtlpConfig, Transport};
+use super::super::sink::SinkError;
+use super::super::transport::Transport;
+use super::request::Outcome;
 
 /// One request for the sender thread.
 #[derive(Debug)]
@@ -26,25 +28,41 @@ pub(super) struct Job {
     pub(super) done: Option<queue::Sender<()>>,
 }
 
-/// What became of one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Outcome {
-    /// The collector answered with this HTTP status.
-    Answered(u16),
-    /// No answer in the time given; says what happened.
-    TimedOut(String),
-    /// No answer; says why.
-    Failed(String),
+/// Failures of requests, recorded by the sender thread and reported by the sink.
+#[derive(Debug, Default)]
+pub(super) struct Failures(Mutex<Vec<String>>);
+
+impl Failures {
+    pub(super) fn record(&self, message: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(message);
+    }
+
+    /// Every failure since the last call, as one error.
+    pub(super) fn take(&self) -> Result<(), SinkError> {
+        let failures = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SinkError::new(failures.join("; ")))
+        }
+    }
 }
 
 /// Whether `transport` can honour `config` (the proxy as its client reads it, an endpoint it can
 /// send to); says why not.
-pub(super) fn check(transport: Transport, config: &OtlpConfig) -> Result<(), String> {
+#[cfg_attr(
+    not(all(feature = "rustls", feature = "curl")),
+    allow(unused_variables, reason = "each transport reads one of them")
+)]
+pub(super) fn check(transport: Transport, endpoint: &str, route: &Route) -> Result<(), String> {
     match transport {
         #[cfg(feature = "rustls")]
-        Transport::Rustls => super::in_process::check(&config.route),
+        Transport::Rustls => super::in_process::check(route),
         #[cfg(feature = "curl")]
-        Transport::Curl => super::curl::check(&config.endpoint),
+        Transport::Curl => super::curl::check(endpoint),
     }
 }
 
@@ -78,7 +96,12 @@ impl Client {
 
 /// The sender thread's state.
 pub(super) struct Sender {
-    pub(super) config: OtlpConfig,
+    /// The endpoint, as requests go to it.
+    pub(super) endpoint: String,
+    /// How requests go out (see [`proxy::route`]).
+    pub(super) route: Route,
+    /// How long one request may take while the program runs; at shutdown, the deadline decides.
+    pub(super) request_timeout: Duration,
     pub(super) transport: Transport,
     /// The endpoint as diagnostics show it.
     pub(super) shown_endpoint: String,
@@ -89,7 +112,7 @@ pub(super) struct Sender {
 impl Sender {
     pub(super) fn run(self, inbox: &Receiver<Job>) {
         // Built here, not in the host program's thread: setting up TLS takes a moment.
-        let client = Client::new(self.transport, &self.config.route);
+        let client = Client::new(self.transport, &self.route);
         while let Ok(job) = inbox.recv() {
             if job.spans > 0 {
                 self.send(&client, &job);
@@ -108,7 +131,7 @@ impl Sender {
                 deadline.saturating_duration_since(Instant::now()),
                 " before the shutdown deadline",
             ),
-            None => (self.config.request_timeout, ""),
+            None => (self.request_timeout, ""),
         };
         if timeout.is_zero() {
             return self.failures.record(format!(
@@ -117,7 +140,7 @@ impl Sender {
             ));
         }
         let spans = job.spans;
-        match client.post(&self.config.endpoint, &job.body, timeout) {
+        match client.post(&self.endpoint, &job.body, timeout) {
             Outcome::Answered(status) if (200..300).contains(&status) => {}
             Outcome::Answered(status) => self.failures.record(format!(
                 "{spans} event(s) not accepted by {endpoint}: HTTP {status}"
@@ -136,11 +159,11 @@ impl Sender {
     /// `text` without the user names and passwords of the endpoint's and the proxy's URLs.
     fn without_secrets(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        let proxy_url = match &self.config.route {
+        let proxy_url = match &self.route {
             Route::Proxy(proxy) => Some(proxy.url()),
             Route::Direct | Route::Refused(_) => None,
         };
-        for url in [Some(self.config.endpoint.as_str()), proxy_url]
+        for url in [Some(self.endpoint.as_str()), proxy_url]
             .into_iter()
             .flatten()
         {
@@ -158,18 +181,4 @@ impl Sender {
         }
         text
     }
-}
-
-/// The proxy's URL as a client is given it: SOCKS5 hands the host name to the proxy, as Go
-/// does (`socks5h`).
-pub(super) fn proxy_url(route: &Route) -> Option<String> {
-    let Route::Proxy(proxy) = route else {
-        return None;
-    };
-    Some(match proxy.url().split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("socks5") => {
-            format!("socks5h://{rest}")
-        }
-        _ => proxy.url().to_owned(),
-    })
 }
