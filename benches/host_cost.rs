@@ -30,14 +30,15 @@
 //! programs but hello are built in turn, `ROUNDS` times, so that machine noise hits them alike;
 //! the figures are medians, and the medians of the ratios within each round. Prints each
 //! program's time, size and dependency list, and the ratios to its baseline. Run with
-//! `cargo bench -p telemetry-benches --bench host_cost`; it takes about twenty minutes on two
-//! cores.
+//! `cargo bench -p telemetry-benches --bench host_cost`; it takes about twenty-five minutes on
+//! two cores. Names after `--` build only those programs (`-- cli cli-curl`), and
+//! `HOST_COST_ROUNDS=N` sets the rounds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// How many times each program but hello is built.
+/// How many times each program but hello is built, unless `HOST_COST_ROUNDS` says.
 const ROUNDS: usize = 5;
 
 /// One program: its name, its dependencies (TOML lines) and its `main.rs`.
@@ -324,10 +325,9 @@ fn dependencies(path: &Path) -> Vec<String> {
 /// The comparisons the bench reports: (program, baseline), by index in `programs`.
 const COMPARISONS: [(usize, usize); 5] = [(2, 1), (3, 1), (3, 2), (5, 4), (6, 4)];
 
-fn main() {
-    let root = workspace_root();
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
-    let version = |package| locked_version(&lock, package);
+/// The programs, their dependencies pinned to what the workspace's `lock` holds.
+fn programs(root: &Path, lock: &str) -> [Program; 7] {
+    let version = |package| locked_version(lock, package);
     let floor_dependencies = format!(
         "serde_json = \"={}\"\nureq = {{ version = \"={}\", default-features = false, features = [\"rustls\"] }}\n",
         version("serde_json"),
@@ -353,7 +353,7 @@ fn main() {
         "clap = {{ version = \"={}\", features = [\"derive\"] }}\nignore = \"=0.4.35\"\nregex = \"=1.13.2\"\n",
         version("clap"),
     );
-    let programs = [
+    [
         Program {
             name: "hello",
             dependencies: String::new(),
@@ -389,7 +389,13 @@ fn main() {
             dependencies: format!("{cli_dependencies}{}", telemetry("rustls")),
             source: CLI_HOST,
         },
-    ];
+    ]
+}
+
+fn main() {
+    let root = workspace_root();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    let programs = programs(&root, &lock);
     let dir = root.join("target").join("bench-host-cost");
     let paths: Vec<PathBuf> = programs
         .iter()
@@ -398,11 +404,21 @@ fn main() {
     for path in &paths {
         fetch(path);
     }
+    let rounds = std::env::var("HOST_COST_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(ROUNDS);
+    let chosen: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let built =
+        |index: usize| chosen.is_empty() || chosen.iter().any(|name| name == programs[index].name);
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); programs.len()];
     let mut sizes = vec![0; programs.len()];
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         for (index, path) in paths.iter().enumerate() {
-            if index == 0 && round > 0 {
+            if !built(index) || (index == 0 && round > 0) {
                 continue;
             }
             let (time, size) = build(path);
@@ -412,8 +428,11 @@ fn main() {
             }
         }
     }
-    report(&programs, &times, &sizes);
-    for (program, path) in programs.iter().zip(&paths) {
+    report(&programs, &times, &sizes, rounds);
+    for (index, (program, path)) in programs.iter().zip(&paths).enumerate() {
+        if !built(index) {
+            continue;
+        }
         let crates = dependencies(path);
         println!(
             "\n{} builds {} crates: {}",
@@ -436,7 +455,8 @@ fn fetch(path: &Path) {
 }
 
 /// Prints each program's median time and size, every build's time, and the ratios within rounds.
-fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
+/// Programs not built (left out by name) have no times, and no line.
+fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64], rounds: usize) {
     let medians: Vec<f64> = times
         .iter()
         .map(|times| {
@@ -449,16 +469,22 @@ fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
                 .as_secs_f64()
         })
         .collect();
-    println!("cold release build (median of {ROUNDS}; hello once), stripped binary");
-    for ((program, time), size) in programs.iter().zip(&medians).zip(sizes) {
+    println!("cold release build (median of {rounds}; hello once), stripped binary");
+    for (((program, time), size), built) in programs.iter().zip(&medians).zip(sizes).zip(times) {
+        if built.is_empty() {
+            continue;
+        }
         println!(
             "  {:<10} {time:>6.1} s {:>6.2} MB",
             program.name,
             megabytes(*size)
         );
     }
+    let compared = COMPARISONS
+        .into_iter()
+        .filter(|(over, under)| !times[*over].is_empty() && !times[*under].is_empty());
     println!("\nto the baseline (medians): build time, stripped binary");
-    for (over, under) in COMPARISONS {
+    for (over, under) in compared.clone() {
         println!(
             "  {:<10} / {:<8} {:.2}x, {:+.2} MB",
             programs[over].name,
@@ -469,6 +495,9 @@ fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
     }
     println!("\nevery build, in the order of the rounds:");
     for (program, times) in programs.iter().zip(times) {
+        if times.is_empty() {
+            continue;
+        }
         let times: Vec<String> = times
             .iter()
             .map(|time| format!("{:.1}", time.as_secs_f64()))
@@ -478,7 +507,7 @@ fn report(programs: &[Program], times: &[Vec<Duration>], sizes: &[u64]) {
     // The rounds' builds ran back to back, so a ratio within a round cancels the machine's
     // drift between rounds; its median over the rounds is the steadier figure.
     println!("\nratios within each round (median; lowest to highest):");
-    for (over, under) in COMPARISONS {
+    for (over, under) in compared {
         let mut ratios: Vec<f64> = times[over]
             .iter()
             .zip(&times[under])
