@@ -4,6 +4,9 @@
 //! (each a JSON document in a string), and `schemaVersion`; the resource's `service.name` is the
 //! tool's name. Bodies are protobuf (`application/x-protobuf`), `POST`ed to the endpoint.
 //!
+//! The requests are made by the transport the program was built with ([`Transport`]): ureq
+//! and rustls in the program's own process, or the system's `curl` program.
+//!
 //! Unlike werf's exporter, it never costs the host program more than the shutdown deadline:
 //! requests go out from a thread of its own, events emitted close together share one request,
 //! nothing is retried, and at shutdown the last request gets whatever time the deadline leaves.

@@ -204,3 +204,54 @@ fn wait(mut child: Child, deadline: Instant) -> Outcome {
 fn null_device() -> &'static str {
     if cfg!(windows) { "NUL" } else { "/dev/null" }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::super::proxy::Route;
+    use super::super::request::Outcome;
+    use super::{Client, check};
+
+    /// The request files this process has left in the temporary directory.
+    fn leftovers() -> usize {
+        std::fs::read_dir(std::env::temp_dir()).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter(|entry| {
+                    let path = entry.path();
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    name.starts_with("telemetry-")
+                        && path
+                            .extension()
+                            .is_some_and(|extension| extension == "otlp")
+                })
+                .count()
+        })
+    }
+
+    #[test]
+    fn without_curl_a_request_fails_with_a_reason_and_leaves_nothing_behind() {
+        let before = leftovers();
+        let client = Client::with_program("/nonexistent/telemetry-test-curl", &Route::Direct);
+        let outcome = client.post(
+            "https://telemetry.invalid/v1/traces",
+            &vec![0; 100_000],
+            Duration::from_secs(5),
+        );
+        assert!(
+            matches!(&outcome, Outcome::Failed(why)
+                if why.starts_with("could not run /nonexistent/telemetry-test-curl: ")),
+            "{outcome:?}"
+        );
+        assert!(leftovers() <= before);
+    }
+
+    #[test]
+    fn an_endpoint_with_credentials_is_refused_before_curl_could_show_them() {
+        assert!(check("https://telemetry.example/v1/traces").is_ok());
+        let why = check("https://user:secret@telemetry.example/v1/traces").unwrap_err();
+        assert!(!why.contains("secret"), "{why}");
+        assert!(check("https://token@telemetry.example/v1/traces").is_err());
+    }
+}
