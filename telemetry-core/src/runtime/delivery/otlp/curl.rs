@@ -179,15 +179,8 @@ fn wait(mut child: Child, deadline: Instant) -> Outcome {
             }
         }
     };
-    let read = |stream: Option<&mut dyn std::io::Read>| {
-        let mut text = String::new();
-        if let Some(stream) = stream {
-            let _ = stream.take(MAX_OUTPUT).read_to_string(&mut text);
-        }
-        text.trim().to_owned()
-    };
-    let stdout = read(child.stdout.as_mut().map(|s| s as &mut dyn std::io::Read));
-    let stderr = read(child.stderr.as_mut().map(|s| s as &mut dyn std::io::Read));
+    let stdout = read_text(child.stdout.take());
+    let stderr = read_text(child.stderr.take());
     // curl's exit code 28: the operation timed out.
     match (status.code(), stdout.parse::<u16>()) {
         (Some(0), Ok(code)) if code > 0 => Outcome::Answered(code),
@@ -198,6 +191,15 @@ fn wait(mut child: Child, deadline: Instant) -> Outcome {
             None => "curl was killed".to_owned(),
         }),
     }
+}
+
+/// What curl wrote to `stream`, trimmed, up to [`MAX_OUTPUT`] bytes.
+fn read_text(stream: Option<impl std::io::Read>) -> String {
+    let mut text = String::new();
+    if let Some(stream) = stream {
+        let _ = stream.take(MAX_OUTPUT).read_to_string(&mut text);
+    }
+    text.trim().to_owned()
 }
 
 /// Where curl writes the collector's answer: nowhere.
