@@ -14,7 +14,6 @@
 //! but what [`proxy::route`] decided from it. Every failure becomes a
 //! diagnostic, with any user name and password of a URL left out.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -31,7 +30,7 @@ use super::proxy::{self, Route};
 use super::queue;
 use super::sink::{EncodedEvent, Sink, SinkError};
 pub use super::transport::Transport;
-use super::url::Url;
+use super::url::{Url, is_loopback};
 use sender::{Failures, Job, Sender};
 
 /// Most spans in one request; more are sent in another.
@@ -324,13 +323,6 @@ fn check_endpoint(endpoint: &str) -> Result<(), SinkError> {
             "the endpoint {shown} is not an http(s) URL; nothing is sent"
         ))),
     }
-}
-
-/// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

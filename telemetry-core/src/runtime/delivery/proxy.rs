@@ -32,7 +32,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use super::url::Url;
+use super::url::{Url, is_loopback};
 
 /// How requests to an endpoint go out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +168,7 @@ fn use_proxy(host: &str, port: u16, no_proxy: &str) -> bool {
         .trim_end_matches(']')
         .to_ascii_lowercase();
     let ip = host.parse::<IpAddr>().ok();
-    if host == "localhost" || ip.is_some_and(|ip| ip.is_loopback()) {
+    if is_loopback(&host) {
         return false;
     }
     !no_proxy

@@ -2,7 +2,7 @@
 //! strictly): parsed here rather than by the HTTP client, because a host program may build
 //! without one (the `curl` transport).
 
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// An absolute URL, borrowed from its text: `scheme://[userinfo@]host[:port][path]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,14 @@ impl<'a> Url<'a> {
             port,
         })
     }
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets), in any case: the hosts that
+/// are never proxied, and the only ones plain `http://` may go to.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
