@@ -5,18 +5,20 @@
 -- are created if they do not exist and gain the columns of new versions; views are
 -- replaced by their current definitions.
 --
--- Load a receiver's day file in one command, whole (a block of rows inserted again is
--- dropped, so loading a file again the same day, after a failure part-way or not,
--- counts each event once):
--- clickhouse-client --input_format_skip_unknown_fields=0 --query 'INSERT INTO werf_events FORMAT JSONEachRow' < telemetry-data/events/2026-12-02.jsonl
+-- Load a receiver's day file in one command, whole, its day (the file's name) as the
+-- rows' `received`. Loaded again, on any day, after a failure part-way or not, it
+-- counts each event once: its blocks carry the file's name and checksum as their
+-- deduplication token, and a block inserted again is dropped.
+-- f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client --param_received="$(basename "$f" .jsonl)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"
 -- (`input_format_skip_unknown_fields=0`: a key the envelope does not have fails the load
--- rather than being dropped.) Failure records: the same into werf_failed_events.
+-- rather than being dropped.) Failure records, which carry their own time of receipt:
+-- clickhouse-client --query 'INSERT INTO werf_failed_events FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl
 
 CREATE TABLE IF NOT EXISTS werf_events
 (
     `ts` UInt64 CODEC(T64, ZSTD(1)) COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') ALIAS fromUnixTimestamp64Milli(toInt64(ts), 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date DEFAULT today() COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date DEFAULT today() COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String CODEC(ZSTD(1)) COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String CODEC(ZSTD(1)) COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -102,7 +104,7 @@ CREATE OR REPLACE VIEW werf_build_finished_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -150,7 +152,7 @@ CREATE OR REPLACE VIEW werf_build_started_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -198,7 +200,7 @@ CREATE OR REPLACE VIEW werf_command_exited_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -244,7 +246,7 @@ CREATE OR REPLACE VIEW werf_command_started_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -288,7 +290,7 @@ CREATE OR REPLACE VIEW werf_image_build_finished_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -338,7 +340,7 @@ CREATE OR REPLACE VIEW werf_stage_build_finished_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',
@@ -392,7 +394,7 @@ CREATE OR REPLACE VIEW werf_unshallow_failed_v2
 (
     `ts` UInt64 COMMENT 'Timestamp: milliseconds since the Unix epoch when the event was emitted. Class: system_metadata; purpose: performance_and_health.',
     `time` DateTime64(3, 'UTC') COMMENT 'When the event was emitted, by the client\'s clock: `ts` as a time, to the millisecond, UTC.',
-    `received` Date COMMENT 'The day (UTC) the event reached the warehouse: when the collector\'s exporter inserted it, or when its receiver\'s file was loaded. Partitions and the retention follow it, not the client\'s clock.',
+    `received` Date COMMENT 'The day (UTC) the event was received: the day of the receiver\'s file it was loaded from, or the day the collector\'s exporter inserted it. Partitions and the retention follow it, not the client\'s clock.',
     `executionID` UUID COMMENT 'Run UUID: random, one per run of the command; ties the run\'s events together. Class: end_user_pseudonymized; purpose: feature_insight.',
     `userID` String COMMENT 'Pseudonymous identifier of the user or the installation, chosen by the program: at most 128 letters, digits and `._:-`, so never an e-mail address or a name with spaces; empty when not set. Class: end_user_pseudonymized; purpose: business_insight.',
     `projectID` String COMMENT 'Checksum (SHA-256, lowercase hex) of `host:::path` of the project\'s Git `origin` URL, without its user, password, port, query and fragment, and without one leading `/` and a trailing `.git` of the path; for a repository without `origin`, the checksum of `:::` (`f1ae2a75ed1f99721f02ef869e2fb3d4df102fdd73e2d00b424a222f9c1ea69c`), the same for every such repository; empty when the project is not in a Git repository, or in one that git would not trust (another user\'s). Class: end_user_pseudonymized; purpose: business_insight.',

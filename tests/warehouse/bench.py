@@ -107,7 +107,7 @@ def size(database, tables):
     return int(query(f"SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = '{database}' AND table IN ({listed})"))
 
 
-# The envelope as a receiver's lines hold it: what `INSERT INTO werf_events FORMAT JSONEachRow`
+# The envelope as a receiver's lines hold it: what the SQL's load command (`input(...)`)
 # reads. The hand-typed tables read the documents as ClickHouse JSON instead, to type them.
 ENVELOPE = "ts UInt64, executionID String, userID String, projectID String, command String, attributes String, eventType String, eventData String, schemaVersion UInt32"
 SOURCE = f"file('{events_file}', JSONEachRow, '{ENVELOPE}')"
@@ -126,7 +126,9 @@ for _ in range(3):
     for statement in statements((root / "schemas/clickhouse.sql").read_text()):
         query(statement)
     start = time.perf_counter()
-    query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion) SELECT * FROM {SOURCE}")
+    # As the SQL's load command inserts a day file: its day as `received`, a deduplication token.
+    query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) "
+          f"SELECT *, toDate('2026-12-02') FROM {SOURCE} SETTINGS insert_deduplication_token = 'events.jsonl 1 2'")
     loads["generated"].append(time.perf_counter() - start)
     fresh("before")
     query(BEFORE)

@@ -8,8 +8,9 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
 - every example payload, inserted into werf_events as a receiver stores it, comes back through its
   version's view with every field equal to the example's, of the view's declared type, and every
   column commented;
-- the receiver's stored lines and failure records from the demo's runs load as they are, and
-  loading them again changes no count;
+- the receiver's stored lines, each day file loaded by the SQL's own command (run in bash, with
+  `clickhouse-client` a stand-in handing chdb its query), and failure records from the demo's
+  runs load as they are, into their file's day; loading them again, on any day, changes no count;
 - events whose client clocks span 150 days load in one insert, partitioned by the day of receipt;
   an event of a version without a view is counted by werf_events_without_view; a key the envelope
   does not have fails the load; a stale view is replaced;
@@ -29,6 +30,8 @@ import datetime
 import json
 import pathlib
 import re
+import shlex
+import subprocess
 import sys
 import tempfile
 
@@ -163,6 +166,32 @@ def check_views(db, program, payloads, label):
 today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 werf_sql = (root / "schemas/clickhouse.sql").read_text()
 werf_examples = examples(root)
+# The SQL's own command that loads a receiver's day file, as a user copies it.
+LOAD = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", werf_sql, re.M).group(1)
+
+
+def load_day_file(db, path):
+    """Runs the SQL's load command, in bash, on the day file `path`, with a stand-in
+    `clickhouse-client` that hands chdb what the command gave it: its query, with `input(...)`
+    read from the command's standard input by `format(...)`, its parameters and its settings."""
+    with tempfile.TemporaryDirectory() as work:
+        client = pathlib.Path(work) / "clickhouse-client"
+        call = pathlib.Path(work) / "call.json"
+        client.write_text(f"#!{sys.executable}\nimport json, sys\njson.dump([sys.argv[1:], sys.stdin.read()], open({str(call)!r}, 'w'))\n")
+        client.chmod(0o755)
+        command = LOAD.replace("f=telemetry-data/events/2026-12-02.jsonl;", f"f={shlex.quote(str(path))};")
+        subprocess.run(["bash", "-c", command], check=True, env={"PATH": f"{work}:/usr/bin:/bin"})
+        args, given = json.loads(call.read_text())
+    query = args[args.index("--query") + 1]
+    options = dict(arg[2:].split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
+    params = {name[len("param_"):]: value for name, value in options.items() if name.startswith("param_")}
+    settings = ", ".join(f"{name} = '{value}'" for name, value in options.items() if not name.startswith("param_"))
+    structure = re.search(r"input\('([^']*)'\)", query).group(1)
+    assert "$$" not in given
+    chdb_query = query.replace(f"input('{structure}')", f"format(JSONEachRow, '{structure}', $${given}$$)")
+    chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow") + f" SETTINGS {settings}"
+    db.query(chdb_query, params=params)
+    return query
 
 # werf's SQL runs after the exporter's table, and runs again; and where the exporter created none.
 db = fresh()
@@ -181,23 +210,33 @@ check(ours == theirs, "without the exporter's table, the SQL creates otel_traces
 db.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
 check(check_views(db, "werf", werf_examples, "examples") == 7, "all 7 examples checked")
 
-# The demo's runs and failures, as the receiver stored them; loaded again, nothing doubles.
-stored = [line for path in sorted((data / "events").glob("*.jsonl")) for line in path.read_text().splitlines()]
+# The demo's runs and failures, as the receiver stored them, each day file loaded by the SQL's
+# command; loaded again, nothing doubles.
+day_files = sorted((data / "events").glob("*.jsonl"))
+stored = [line for path in day_files for line in path.read_text().splitlines()]
 failed = [line for path in sorted((data / "failed").glob("*.jsonl")) for line in path.read_text().splitlines()]
 check(len(stored) > 40 and len(failed) == 1, f"the demo's runs stored {len(stored)} events, {len(failed)} failure")
 for _ in range(2):
-    db.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(stored))
+    for path in day_files:
+        load_query = load_day_file(db, path)
     db.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(failed))
 check(count(db, "werf_events") == len(stored) + 7, f"every stored line is one row, loaded twice ({count(db, 'werf_events')})")
 check(count(db, "werf_failed_events") == 1, "the failure record is one row, loaded twice")
-check(count(db, "werf_events", f"received = '{today}'") == len(stored) + 7, "each row's day of receipt is today")
-demo_payloads = [json.loads(line) for line in stored]
-check(check_views(db, "werf", demo_payloads, "demo") == len(stored), "every stored event comes back through its view")
-failure = rows(db, "SELECT failure, errors, eventType, schemaVersion FROM werf_failed_events SETTINGS output_format_json_named_tuples_as_objects = 1")[0]
-check(
-    failure["failure"] == "schema_violation" and failure["errors"][0]["pointer"] == "/eventData/imagesCount" and failure["eventType"] == "BuildStarted",
-    f"the failure record loads as it is: {failure}",
-)
+check(count(db, "werf_events", f"received = '{today}'") == len(stored) + 7, "each row's day of receipt is its file's day, today's")
+check(fails(db, f"SELECT formatQuery($${load_query}$$)") is None, "the load command's query parses as ClickHouse's parser reads it")
+# A day file loaded on a later day lands in its own day, and loaded again there, counts once.
+later = fresh()
+run(later, werf_sql)
+with tempfile.TemporaryDirectory() as work:
+    old_file = pathlib.Path(work) / "2026-11-30.jsonl"
+    old_file.write_text("\n".join(stored) + "\n")
+    for _ in range(2):
+        load_day_file(later, old_file)
+    old_file.write_text("\n".join(stored[1:]) + "\n")
+    load_day_file(later, old_file)
+days = rows(later, "SELECT received, toUInt32(count()) AS n FROM werf_events GROUP BY received")
+check(days == [{"received": "2026-11-30", "n": 2 * len(stored) - 1}],
+      f"a file of 2026-11-30, loaded on another day and again, is its day's rows once; changed, it is not taken for the file loaded ({days})")
 
 # Clocks that lie: 150 client days in one load, one partition of receipt; other versions seen.
 clocks = fresh()

@@ -51,9 +51,9 @@ pub(crate) fn envelope_types(newest: Option<&EventVersion>) -> Vec<(&'static str
 pub(crate) const TIME_COMMENT: &str =
     "When the event was emitted, by the client's clock: `ts` as a time, to the millisecond, UTC.";
 /// What `received` says.
-pub(crate) const RECEIVED_COMMENT: &str = "The day (UTC) the event reached the warehouse: when the \
-     collector's exporter inserted it, or when its receiver's file was loaded. Partitions and the \
-     retention follow it, not the client's clock.";
+pub(crate) const RECEIVED_COMMENT: &str = "The day (UTC) the event was received: the day of the \
+     receiver's file it was loaded from, or the day the collector's exporter inserted it. \
+     Partitions and the retention follow it, not the client's clock.";
 
 /// The comment of an envelope column.
 pub(crate) fn column_comment(version: Option<&EventVersion>, key: &str) -> String {

@@ -56,13 +56,16 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- are created if they do not exist and gain the columns of new versions; views are\n\
          -- replaced by their current definitions.\n\
          --\n\
-         -- Load a receiver's day file in one command, whole (a block of rows inserted again is\n\
-         -- dropped, so loading a file again the same day, after a failure part-way or not,\n\
-         -- counts each event once):\n\
-         -- clickhouse-client --input_format_skip_unknown_fields=0 --query 'INSERT INTO {events} FORMAT JSONEachRow' < telemetry-data/events/2026-12-02.jsonl\n\
+         -- Load a receiver's day file in one command, whole, its day (the file's name) as the\n\
+         -- rows' `received`. Loaded again, on any day, after a failure part-way or not, it\n\
+         -- counts each event once: its blocks carry the file's name and checksum as their\n\
+         -- deduplication token, and a block inserted again is dropped.\n\
+         -- {load}\n\
          -- (`input_format_skip_unknown_fields=0`: a key the envelope does not have fails the load\n\
-         -- rather than being dropped.) Failure records: the same into {failed}.\n",
+         -- rather than being dropped.) Failure records, which carry their own time of receipt:\n\
+         -- clickhouse-client --query 'INSERT INTO {failed} FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl\n",
         tool = config.tool_name(),
+        load = load_command(&events, versions),
         failed = target.table("failed_events"),
     );
     if let Some(cluster) = &target.cluster {
@@ -84,6 +87,28 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
     otel::otel(&mut sql, &target, versions, uuid);
     erasure::clickhouse(&mut sql, &target);
     sql
+}
+
+/// The shell command that loads one of a receiver's day files into `events`: the file's day as
+/// `received`, and the file's name and checksum (POSIX `cksum`) as the insert's deduplication
+/// token, so that loading it again is a no-op whatever the day.
+fn load_command(events: &str, versions: &[EventVersion]) -> String {
+    let envelope = events::envelope_types(events::newest(versions));
+    let columns: Vec<&str> = envelope.iter().map(|(key, _)| *key).collect();
+    let structure: Vec<String> = envelope
+        .iter()
+        .map(|(key, kind)| format!("{key} {kind}"))
+        .collect();
+    format!(
+        "f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client \
+         --param_received=\"$(basename \"$f\" .jsonl)\" \
+         --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
+         --input_format_skip_unknown_fields=0 \
+         --query \"INSERT INTO {events} ({columns}, received) SELECT *, {{received:Date}} \
+         FROM input('{structure}') FORMAT JSONEachRow\" < \"$f\"",
+        columns = columns.join(", "),
+        structure = structure.join(", "),
+    )
 }
 
 #[cfg(test)]
