@@ -35,6 +35,7 @@ pub(crate) mod context;
 pub(crate) mod decision;
 pub(crate) mod delivery;
 mod fs;
+pub(crate) mod thread;
 
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
@@ -195,9 +196,10 @@ impl TelemetryBuilder {
             // One system call, and no file-system access.
             stderr_is_terminal: std::io::stderr().is_terminal(),
         });
-        let spawned = std::thread::Builder::new()
-            .name(format!("{}-telemetry", settings.tool_name))
-            .spawn(move || worker.run());
+        let spawned = thread::spawn_detached(
+            format!("{}-telemetry", settings.tool_name),
+            Box::new(move || worker.run()),
+        );
         // Without its thread, telemetry stays off rather than disturb the host program.
         let active = spawned.ok().map(|_detached| Active {
             execution_id,

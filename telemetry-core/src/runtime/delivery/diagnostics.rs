@@ -10,8 +10,6 @@
 //! assert_eq!(kinds, ["configuration", "delivery", "dropped", "serialization"]);
 //! ```
 
-use std::collections::BTreeMap;
-
 /// How many diagnostics of one kind are written before the rest are only counted.
 pub const SHOWN_PER_KIND: usize = 5;
 
@@ -65,35 +63,51 @@ pub(crate) mod kind {
 }
 
 /// Counts diagnostics by kind, and decides which are written.
+///
+/// Arrays indexed by the kind's place in [`KINDS`] rather than maps: four fixed kinds need no
+/// map, and a map's code is a good part of what a program compiles of this crate.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
-    shown: BTreeMap<&'static str, usize>,
-    held_back: BTreeMap<&'static str, u64>,
+    shown: [usize; KINDS.len()],
+    held_back: [u64; KINDS.len()],
 }
 
 impl Diagnostics {
     /// Whether a diagnostic of `kind` is to be written; when not, it is counted.
     pub(crate) fn admit(&mut self, kind: &'static str) -> bool {
-        let shown = self.shown.entry(kind).or_default();
+        // Every kind the crate writes is in KINDS (a test checks it); one that were not would
+        // always be written, as before there were counts.
+        let Some(index) = KINDS.iter().position(|known| known.name == kind) else {
+            return true;
+        };
+        let (Some(shown), Some(held_back)) =
+            (self.shown.get_mut(index), self.held_back.get_mut(index))
+        else {
+            return true;
+        };
         if *shown < SHOWN_PER_KIND {
             *shown = shown.saturating_add(1);
             true
         } else {
-            let held_back = self.held_back.entry(kind).or_default();
             *held_back = held_back.saturating_add(1);
             false
         }
     }
 
-    /// One line per kind for what was held back since the last call: `(kind, message)`.
+    /// One line per kind for what was held back since the last call: `(kind, message)`, in the
+    /// order of [`KINDS`].
     pub(crate) fn summaries(&mut self) -> Vec<(&'static str, String)> {
-        std::mem::take(&mut self.held_back)
-            .into_iter()
+        let held_back = std::mem::take(&mut self.held_back);
+        KINDS
+            .iter()
+            .zip(held_back)
+            .filter(|(_, count)| *count > 0)
             .map(|(kind, count)| {
                 let message = format!(
-                    "{count} more {kind} diagnostic(s) like the {SHOWN_PER_KIND} above were not written"
+                    "{count} more {} diagnostic(s) like the {SHOWN_PER_KIND} above were not written",
+                    kind.name
                 );
-                (kind, message)
+                (kind.name, message)
             })
             .collect()
     }
@@ -122,7 +136,7 @@ pub(crate) fn line(kind: &str, message: &str, ts: u64, execution_id: &str) -> Ve
 
 #[cfg(test)]
 mod tests {
-    use super::{Diagnostics, SHOWN_PER_KIND, kind, line};
+    use super::{Diagnostics, KINDS, SHOWN_PER_KIND, kind, line};
 
     #[test]
     fn a_few_of_each_kind_then_one_count() {
@@ -144,6 +158,37 @@ mod tests {
             )]
         );
         assert!(diagnostics.summaries().is_empty(), "counted once");
+    }
+
+    #[test]
+    fn every_kind_is_counted_on_its_own_in_the_order_of_kinds() {
+        let names = [
+            kind::SERIALIZATION,
+            kind::DROPPED,
+            kind::DELIVERY,
+            kind::CONFIGURATION,
+        ];
+        assert_eq!(names.len(), KINDS.len());
+        let mut diagnostics = Diagnostics::default();
+        for (extra, name) in names.into_iter().enumerate() {
+            for _ in 0..=(SHOWN_PER_KIND + extra) {
+                diagnostics.admit(name);
+            }
+        }
+        let summaries = diagnostics.summaries();
+        let counted: Vec<(&str, &str)> = summaries
+            .iter()
+            .map(|(name, message)| (*name, message.split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                (kind::CONFIGURATION, "4"),
+                (kind::DELIVERY, "3"),
+                (kind::DROPPED, "2"),
+                (kind::SERIALIZATION, "1"),
+            ]
+        );
     }
 
     #[test]

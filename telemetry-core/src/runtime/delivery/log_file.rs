@@ -15,6 +15,7 @@ use super::queue::{self, Receiver, Sender, TrySendError};
 use super::shared::Shared;
 use crate::runtime::clock::now_ms;
 use crate::runtime::fs;
+use crate::runtime::thread::spawn_detached;
 
 /// What the writer thread is asked to do.
 enum Message {
@@ -48,10 +49,11 @@ impl LogWriter {
             execution_id,
             shared,
         };
-        std::thread::Builder::new()
-            .name("telemetry-log".into())
-            .spawn(move || thread.run(&path, &inbox))
-            .ok()?;
+        spawn_detached(
+            "telemetry-log".into(),
+            Box::new(move || thread.run(&path, &inbox)),
+        )
+        .ok()?;
         Some(LogWriter { lines, dropped })
     }
 

@@ -31,6 +31,7 @@ use super::queue;
 use super::sink::{EncodedEvent, Sink, SinkError};
 pub use super::transport::Transport;
 use super::url::{Url, is_loopback};
+use crate::runtime::thread::spawn_detached;
 use sender::{Failures, Job, Sender};
 
 /// Most spans in one request; more are sent in another.
@@ -102,12 +103,11 @@ impl OtlpSink {
             failures: Arc::clone(&failures),
             in_flight: Arc::clone(&in_flight),
         };
-        std::thread::Builder::new()
-            .name("telemetry-otlp".into())
-            .spawn(move || sender.run(&inbox))
-            .map_err(|error| {
-                SinkError::new(format!("could not start the sender thread: {error}"))
-            })?;
+        spawn_detached(
+            "telemetry-otlp".into(),
+            Box::new(move || sender.run(&inbox)),
+        )
+        .map_err(|error| SinkError::new(format!("could not start the sender thread: {error}")))?;
         Ok(OtlpSink {
             shown_endpoint: proxy::redact(&config.endpoint),
             span_name: config.span_name,

@@ -23,6 +23,7 @@ use crate::runtime::context::project_id;
 use crate::runtime::context::settings::{self, DirSetting, Environment, Settings};
 use crate::runtime::decision::decide::{self, DecidedBy, Status};
 use crate::runtime::decision::{self, config_dir, first_run, hash_key, installation};
+use crate::runtime::thread::spawn_detached;
 
 /// How long the background thread waits for more events before a batching sink sends.
 const IDLE: Duration = Duration::from_millis(5);
@@ -272,13 +273,14 @@ impl Worker {
         };
         let env = self.env.clone();
         let (found, detection) = queue::bounded(1);
-        let spawned = std::thread::Builder::new()
-            .name(format!("{}-telemetry-project", self.tool_name))
-            .spawn(move || {
+        let spawned = spawn_detached(
+            format!("{}-telemetry-project", self.tool_name),
+            Box::new(move || {
                 let id = project_id::detect_in(&dir, &|name| env.raw(name).map(OsStr::to_owned));
                 let _ = found.try_send(id);
-            });
-        spawned.ok().map(|_detached| detection)
+            }),
+        );
+        spawned.ok().map(|()| detection)
     }
 
     /// The `projectID` once its detection is done, waiting for it at most [`PROJECT_SHARE`],
