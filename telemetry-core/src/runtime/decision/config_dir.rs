@@ -46,9 +46,35 @@ pub(crate) fn locate(setting: DirSetting, tool_name: &str) -> Result<PathBuf, St
              configuration directory of its own"
         ));
     }
-    dirs::config_dir()
+    platform_config_dir(&|name| std::env::var_os(name), std::env::home_dir())
         .map(|dir| dir.join(tool_name).join("telemetry"))
         .ok_or_else(|| "no configuration directory is known (no home directory)".into())
+}
+
+/// The platform's directory for a user's configuration, as the `dirs` crate and most programs
+/// have it: `$XDG_CONFIG_HOME` or `~/.config` on Linux and the BSDs, `~/Library/Application
+/// Support` on macOS, `%APPDATA%` (the roaming application data) on Windows. `var` reads the
+/// environment and `home` is the user's home directory; only absolute paths are taken (an empty
+/// or relative `HOME` says nothing).
+fn platform_config_dir(
+    var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    home: Option<PathBuf>,
+) -> Option<PathBuf> {
+    let absolute = |path: PathBuf| path.is_absolute().then_some(path);
+    let home = home.and_then(absolute);
+    if cfg!(windows) {
+        var("APPDATA")
+            .map(PathBuf::from)
+            .and_then(absolute)
+            .or_else(|| home.map(|home| home.join("AppData").join("Roaming")))
+    } else if cfg!(target_os = "macos") {
+        home.map(|home| home.join("Library").join("Application Support"))
+    } else {
+        var("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .and_then(absolute)
+            .or_else(|| home.map(|home| home.join(".config")))
+    }
 }
 
 /// Whether `dir` may hold telemetry's files (see the module's docs); the error says why not.
@@ -228,7 +254,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::{
-        DirSetting, check_trusted, claim, create_once, exists, holds, locate, read, remove, replace,
+        DirSetting, check_trusted, claim, create_once, exists, holds, locate, platform_config_dir,
+        read, remove, replace,
     };
 
     fn scratch() -> PathBuf {
@@ -315,12 +342,42 @@ mod tests {
         );
         assert!(locate(DirSetting::Platform, "../acme").is_err());
         assert!(locate(DirSetting::Platform, "").is_err());
-        if let Some(platform) = dirs::config_dir() {
+        if let Some(platform) =
+            platform_config_dir(&|name| std::env::var_os(name), std::env::home_dir())
+        {
             assert_eq!(
                 locate(DirSetting::Platform, "acme"),
                 Ok(platform.join("acme").join("telemetry"))
             );
         }
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn the_platforms_directory_is_xdg_config_home_or_dot_config_in_the_home() {
+        let env = |xdg: Option<&'static str>| {
+            move |name: &str| {
+                (name == "XDG_CONFIG_HOME")
+                    .then_some(xdg)
+                    .flatten()
+                    .map(Into::into)
+            }
+        };
+        let home = Some(PathBuf::from("/home/ann"));
+        assert_eq!(
+            platform_config_dir(&env(Some("/xdg")), home.clone()),
+            Some(PathBuf::from("/xdg"))
+        );
+        for ignored in [None, Some(""), Some("relative/xdg")] {
+            assert_eq!(
+                platform_config_dir(&env(ignored), home.clone()),
+                Some(PathBuf::from("/home/ann/.config")),
+                "XDG_CONFIG_HOME={ignored:?}"
+            );
+        }
+        assert_eq!(platform_config_dir(&env(None), Some(PathBuf::new())), None);
+        assert_eq!(platform_config_dir(&env(None), Some("ann".into())), None);
+        assert_eq!(platform_config_dir(&env(None), None), None);
     }
 
     #[cfg(unix)]
