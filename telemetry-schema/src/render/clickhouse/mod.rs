@@ -65,7 +65,7 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- rather than being dropped.) Failure records, which carry their own time of receipt:\n\
          -- clickhouse-client --query 'INSERT INTO {failed} FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl\n",
         tool = config.tool_name(),
-        load = load_command(&events, versions),
+        load = load_command(&events, versions, target.cluster.is_some()),
         failed = target.table("failed_events"),
     );
     if let Some(cluster) = &target.cluster {
@@ -73,8 +73,8 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
             sql,
             "--\n-- For the cluster `{cluster}`: rows are stored in replicated `*_local` tables on each\n\
              -- shard and read and inserted through `Distributed` tables named as on one server;\n\
-             -- insert with `distributed_foreground_insert = 1`, so that a repeated block reaches\n\
-             -- the same shard and is dropped there."
+             -- insert with `distributed_foreground_insert = 1` (the load command above does), so\n\
+             -- that a repeated block reaches the same shard and is dropped there."
         );
     }
     sql.push('\n');
@@ -91,8 +91,9 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
 
 /// The shell command that loads one of a receiver's day files into `events`: the file's day as
 /// `received`, and the file's name and checksum (POSIX `cksum`) as the insert's deduplication
-/// token, so that loading it again is a no-op whatever the day.
-fn load_command(events: &str, versions: &[EventVersion]) -> String {
+/// token, so that loading it again is a no-op whatever the day. On a cluster the insert waits
+/// for the shards, so that a repeated block reaches the shard that dropped it the first time.
+fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> String {
     let envelope = events::envelope_types(events::newest(versions));
     let columns: Vec<&str> = envelope.iter().map(|(key, _)| *key).collect();
     let structure: Vec<String> = envelope
@@ -103,17 +104,38 @@ fn load_command(events: &str, versions: &[EventVersion]) -> String {
         "f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client \
          --param_received=\"$(basename \"$f\" .jsonl)\" \
          --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
-         --input_format_skip_unknown_fields=0 \
+         --input_format_skip_unknown_fields=0{foreground} \
          --query \"INSERT INTO {events} ({columns}, received) SELECT *, {{received:Date}} \
          FROM input('{structure}') FORMAT JSONEachRow\" < \"$f\"",
         columns = columns.join(", "),
         structure = structure.join(", "),
+        foreground = if cluster {
+            " --distributed_foreground_insert=1"
+        } else {
+            ""
+        },
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::view_name;
+    use super::{load_command, view_name};
+
+    #[test]
+    fn the_load_command_gives_the_files_day_and_a_token_and_on_a_cluster_waits() {
+        let one = load_command("acme_events", &[], false);
+        assert!(one.starts_with("f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client "));
+        assert!(one.contains("--param_received=\"$(basename \"$f\" .jsonl)\""));
+        assert!(
+            one.contains("--insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\"")
+        );
+        assert!(one.contains("INSERT INTO acme_events (ts, executionID, "));
+        assert!(one.contains(", received) SELECT *, {received:Date} FROM input('ts UInt64, "));
+        assert!(one.ends_with("FORMAT JSONEachRow\" < \"$f\""));
+        assert!(!one.contains("distributed_foreground_insert"));
+        let cluster = load_command("acme_events", &[], true);
+        assert!(cluster.contains(" --distributed_foreground_insert=1 "));
+    }
 
     #[test]
     fn view_names() {
