@@ -201,7 +201,7 @@ impl TelemetryBuilder {
             Box::new(move || worker.run()),
         );
         // Without its thread, telemetry stays off rather than disturb the host program.
-        let active = spawned.ok().map(|_detached| Active {
+        let active = spawned.ok().map(|()| Active {
             execution_id,
             queue,
             open: AtomicBool::new(true),

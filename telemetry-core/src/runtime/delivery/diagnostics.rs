@@ -75,8 +75,8 @@ pub(crate) struct Diagnostics {
 impl Diagnostics {
     /// Whether a diagnostic of `kind` is to be written; when not, it is counted.
     pub(crate) fn admit(&mut self, kind: &'static str) -> bool {
-        // Every kind the crate writes is in KINDS (a test checks it); one that were not would
-        // always be written, as before there were counts.
+        // Every kind the crate writes is in KINDS (a test counts each); a kind that were not
+        // would be written every time rather than lost.
         let Some(index) = KINDS.iter().position(|known| known.name == kind) else {
             return true;
         };
