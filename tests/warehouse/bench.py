@@ -120,15 +120,19 @@ results = {}
 BEFORE = ("CREATE TABLE werf_events (ts UInt64, time DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(toInt64(ts), 'UTC'), executionID String, userID String, "
           "projectID String, command String, attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32) ENGINE = MergeTree "
           "PARTITION BY toDate(time) ORDER BY (eventType, schemaVersion, time)")
+# The load command's own settings: its `--name=value` options with a plain value (the day and the
+# token, which the shell computes, are given as above).
+LOAD_SETTINGS = ", ".join(f"{name} = {value}" for name, value in re.findall(r" --(\w+)=(\w+)(?= )", (root / "schemas/clickhouse.sql").read_text().split("\n-- f=", 1)[1].split("\n", 1)[0]))
 loads = {"generated": [], "before": []}
 for _ in range(3):
     fresh("generated")
     for statement in statements((root / "schemas/clickhouse.sql").read_text()):
         query(statement)
     start = time.perf_counter()
-    # As the SQL's load command inserts a day file: its day as `received`, a deduplication token.
+    # As the SQL's load command inserts a day file: its day as `received`, a deduplication token,
+    # and the command's own settings.
     query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) "
-          f"SELECT *, toDate('2026-12-02') FROM {SOURCE} SETTINGS insert_deduplication_token = 'events.jsonl 1 2'")
+          f"SELECT *, toDate('2026-12-02') FROM {SOURCE} SETTINGS insert_deduplication_token = 'events.jsonl 1 2', {LOAD_SETTINGS}")
     loads["generated"].append(time.perf_counter() - start)
     fresh("before")
     query(BEFORE)

@@ -166,32 +166,45 @@ def check_views(db, program, payloads, label):
 today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 werf_sql = (root / "schemas/clickhouse.sql").read_text()
 werf_examples = examples(root)
-# The SQL's own command that loads a receiver's day file, as a user copies it.
+# The SQL's own commands that load a receiver's day file, and a big one in pieces, as a user
+# copies them.
 LOAD = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", werf_sql, re.M).group(1)
+SPLIT = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; mkdir -p pieces; split .*)$", werf_sql, re.M).group(1)
+
+
+def load_with(db, command, path, cwd=None):
+    """Runs a load `command` of the SQL, in bash, on the day file `path`, with a stand-in
+    `clickhouse-client` that keeps what each call gave it, then hands chdb each call in turn: its
+    query, with `input(...)` read by `file(...)` from the call's standard input, its parameters
+    and its settings. Returns the queries; raises the error of the first that fails."""
+    queries = []
+    with tempfile.TemporaryDirectory() as work:
+        calls = pathlib.Path(work) / "calls"
+        calls.mkdir()
+        client = pathlib.Path(work) / "clickhouse-client"
+        client.write_text(f"#!{sys.executable}\nimport json, pathlib, shutil, sys\ncalls = pathlib.Path({str(calls)!r})\n"
+                          "n = len(list(calls.glob('*.json')))\njson.dump(sys.argv[1:], open(calls / f'{n:04}.json', 'w'))\n"
+                          "shutil.copyfileobj(sys.stdin.buffer, open(calls / f'{n:04}.jsonl', 'wb'))\n")
+        client.chmod(0o755)
+        command = command.replace("f=telemetry-data/events/2026-12-02.jsonl;", f"f={shlex.quote(str(path))};")
+        subprocess.run(["bash", "-c", command], check=True, cwd=cwd, env={"PATH": f"{work}:/usr/bin:/bin"})
+        for call in sorted(calls.glob("*.json")):
+            args = json.loads(call.read_text())
+            query = args[args.index("--query") + 1]
+            options = dict(arg[2:].split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
+            params = {name[len("param_"):]: value for name, value in options.items() if name.startswith("param_")}
+            settings = ", ".join(f"{name} = '{value}'" for name, value in options.items() if not name.startswith("param_"))
+            structure = re.search(r"input\('([^']*)'\)", query).group(1)
+            chdb_query = query.replace(f"input('{structure}')", f"file('{call.with_suffix('.jsonl')}', JSONEachRow, '{structure}')")
+            chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow") + f" SETTINGS {settings}"
+            db.query(chdb_query, params=params)
+            queries.append(query)
+    return queries
 
 
 def load_day_file(db, path):
-    """Runs the SQL's load command, in bash, on the day file `path`, with a stand-in
-    `clickhouse-client` that hands chdb what the command gave it: its query, with `input(...)`
-    read from the command's standard input by `format(...)`, its parameters and its settings."""
-    with tempfile.TemporaryDirectory() as work:
-        client = pathlib.Path(work) / "clickhouse-client"
-        call = pathlib.Path(work) / "call.json"
-        client.write_text(f"#!{sys.executable}\nimport json, sys\njson.dump([sys.argv[1:], sys.stdin.read()], open({str(call)!r}, 'w'))\n")
-        client.chmod(0o755)
-        command = LOAD.replace("f=telemetry-data/events/2026-12-02.jsonl;", f"f={shlex.quote(str(path))};")
-        subprocess.run(["bash", "-c", command], check=True, env={"PATH": f"{work}:/usr/bin:/bin"})
-        args, given = json.loads(call.read_text())
-    query = args[args.index("--query") + 1]
-    options = dict(arg[2:].split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
-    params = {name[len("param_"):]: value for name, value in options.items() if name.startswith("param_")}
-    settings = ", ".join(f"{name} = '{value}'" for name, value in options.items() if not name.startswith("param_"))
-    structure = re.search(r"input\('([^']*)'\)", query).group(1)
-    assert "$$" not in given
-    chdb_query = query.replace(f"input('{structure}')", f"format(JSONEachRow, '{structure}', $${given}$$)")
-    chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow") + f" SETTINGS {settings}"
-    db.query(chdb_query, params=params)
-    return query
+    """The SQL's command that loads the day file `path`, run as `load_with` runs it."""
+    return load_with(db, LOAD, path)[0]
 
 # werf's SQL runs after the exporter's table, and runs again; and where the exporter created none.
 db = fresh()
@@ -237,6 +250,40 @@ with tempfile.TemporaryDirectory() as work:
 days = rows(later, "SELECT received, toUInt32(count()) AS n FROM werf_events GROUP BY received")
 check(days == [{"received": "2026-11-30", "n": 2 * len(stored) - 1}],
       f"a file of 2026-11-30, loaded on another day and again, is its day's rows once; changed, it is not taken for the file loaded ({days})")
+
+# A file whose load fails (a constraint refuses one of its rows) is loaded whole or not at all,
+# and loaded again once it can be, counts each event once.
+whole = fresh()
+run(whole, werf_sql)
+many = [compact(dict(werf_examples[0], executionID=f"00000000-0000-4000-8000-{index:012x}")) for index in range(1000)]
+whole.query("ALTER TABLE werf_events ADD CONSTRAINT refuse_one CHECK executionID != '00000000-0000-4000-8000-0000000002bc'")
+with tempfile.TemporaryDirectory() as work:
+    big_file = pathlib.Path(work) / "2026-11-29.jsonl"
+    big_file.write_text("\n".join(many) + "\n")
+    try:
+        load_day_file(whole, big_file)
+        error = None
+    except Exception as failure:  # chdb raises its own error type for a refused query
+        error = str(failure)
+    written = count(whole, "werf_events")
+    whole.query("ALTER TABLE werf_events DROP CONSTRAINT refuse_one")
+    for _ in range(2):
+        load_day_file(whole, big_file)
+check(error is not None and "refuse_one" in error and written == 0 and count(whole, "werf_events") == 1000,
+      f"a load that fails writes none of the file ({written} rows); loaded twice once it can be, each event once ({count(whole, 'werf_events')})")
+
+# A file split into pieces by the SQL's command (at 100 kB here, not 200 MB), each loaded whole,
+# twice: each event once, in the file's day.
+pieces = fresh()
+run(pieces, werf_sql)
+with tempfile.TemporaryDirectory() as work:
+    big_file = pathlib.Path(work) / "2026-11-28.jsonl"
+    big_file.write_text("\n".join(many) + "\n")
+    assert " -C 200M " in SPLIT
+    loads = [load_with(pieces, SPLIT.replace(" -C 200M ", " -C 100K "), big_file, cwd=work) for _ in range(2)]
+days = rows(pieces, "SELECT received, toUInt32(count()) AS n, toUInt32(uniqExact(executionID)) AS events FROM werf_events GROUP BY received")
+check(len(loads[0]) >= 3 and len(loads[0]) == len(loads[1]) and days == [{"received": "2026-11-28", "n": 1000, "events": 1000}],
+      f"a file split by the SQL's command into {len(loads[0])} pieces, each loaded twice, is its day's events once ({days})")
 
 # Clocks that lie: 150 client days in one load, one partition of receipt; other versions seen.
 clocks = fresh()

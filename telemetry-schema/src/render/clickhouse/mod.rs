@@ -56,13 +56,21 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- are created if they do not exist and gain the columns of new versions; views are\n\
          -- replaced by their current definitions.\n\
          --\n\
-         -- Load a receiver's day file in one command, whole, its day (the file's name) as the\n\
-         -- rows' `received`. Loaded again, on any day, after a failure part-way or not, it\n\
-         -- counts each event once: its blocks carry the file's name and checksum as their\n\
+         -- Load a receiver's day file in one command, its day (the start of the file's name) as\n\
+         -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it\n\
+         -- counts each event once: the block carries the file's name and checksum as its\n\
          -- deduplication token, and a block inserted again is dropped.\n\
-         -- {load}\n\
-         -- (`input_format_skip_unknown_fields=0`: a key the envelope does not have fails the load\n\
-         -- rather than being dropped.) Failure records, which carry their own time of receipt:\n\
+         -- {DAY_FILE}; {load}\n\
+         -- (`min_insert_block_size_rows=0`: a block ends at ClickHouse's 256 MiB of columns, never\n\
+         -- at a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not\n\
+         -- have fails the load rather than being dropped.) A file over 200 MB may make several\n\
+         -- blocks, which the insert's threads can make up differently on each try, so that a load\n\
+         -- that failed part-way could, tried again, repeat some events and skip others. Split such\n\
+         -- a file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs\n\
+         -- its column), named after it, each loaded by the same command, whole or not at all:\n\
+         -- {DAY_FILE}; mkdir -p pieces; split -C 200M -d \"$f\" \"pieces/$(basename \"$f\").\"; \
+         for f in \"pieces/$(basename \"$f\")\".[0-9]*; do {load}; done\n\
+         -- Failure records, which carry their own time of receipt:\n\
          -- clickhouse-client --query 'INSERT INTO {failed} FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl\n",
         tool = config.tool_name(),
         load = load_command(&events, versions, target.cluster.is_some()),
@@ -89,10 +97,15 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
     sql
 }
 
-/// The shell command that loads one of a receiver's day files into `events`: the file's day as
-/// `received`, and the file's name and checksum (POSIX `cksum`) as the insert's deduplication
-/// token, so that loading it again is a no-op whatever the day. On a cluster the insert waits
-/// for the shards, so that a repeated block reaches the shard that dropped it the first time.
+/// The day file the load commands of the SQL's header take as their example.
+const DAY_FILE: &str = "f=telemetry-data/events/2026-12-02.jsonl";
+
+/// The shell command that loads the day file `$f` into `events` as one block, which is
+/// inserted whole or not at all: the file's day (the first ten characters of its name, so that a
+/// piece of it split off keeps it) as `received`, and the file's name and checksum (POSIX
+/// `cksum`) as the insert's deduplication token, so that loading it again is a no-op whatever
+/// the day. On a cluster the insert waits for the shards, so that a repeated block reaches the
+/// shard that dropped it the first time.
 fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> String {
     let envelope = events::envelope_types(events::newest(versions));
     let columns: Vec<&str> = envelope.iter().map(|(key, _)| *key).collect();
@@ -101,10 +114,10 @@ fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> Strin
         .map(|(key, kind)| format!("{key} {kind}"))
         .collect();
     format!(
-        "f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client \
-         --param_received=\"$(basename \"$f\" .jsonl)\" \
+        "clickhouse-client \
+         --param_received=\"$(basename \"$f\" | cut -c1-10)\" \
          --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
-         --input_format_skip_unknown_fields=0{foreground} \
+         --min_insert_block_size_rows=0 --input_format_skip_unknown_fields=0{foreground} \
          --query \"INSERT INTO {events} ({columns}, received) SELECT *, {{received:Date}} \
          FROM input('{structure}') FORMAT JSONEachRow\" < \"$f\"",
         columns = columns.join(", "),
@@ -124,8 +137,9 @@ mod tests {
     #[test]
     fn the_load_command_gives_the_files_day_and_a_token_and_on_a_cluster_waits() {
         let one = load_command("acme_events", &[], false);
-        assert!(one.starts_with("f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client "));
-        assert!(one.contains("--param_received=\"$(basename \"$f\" .jsonl)\""));
+        assert!(one.starts_with("clickhouse-client "));
+        assert!(one.contains("--param_received=\"$(basename \"$f\" | cut -c1-10)\""));
+        assert!(one.contains(" --min_insert_block_size_rows=0 "));
         assert!(
             one.contains("--insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\"")
         );
