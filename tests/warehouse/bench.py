@@ -4,11 +4,14 @@ one (`attributes` and `eventData` as `String`).
 
 Usage: bench.py <repository> <events> <work folder>. Generates <events> werf events (runs of build
 and converge: CommandStarted, BuildStarted, stages, images, BuildFinished, CommandExited; 1% of
-runs with clocks days off), loads each layout from the same JSON lines file and prints, as
-Markdown: load rates, on-disk sizes, and the median of 7 runs of README's queries and a p95 per
-stage on each. Not run in CI (minutes, gigabytes): BENCHMARKS.md gives its figures.
+runs with clocks days off), loads each layout from the same JSON lines (the generated layout and
+the one before as ten day files, each one insert, as their load commands take a receiver's files;
+the hand-typed tables from the same files, partitioned by the file's day) and prints, as Markdown:
+load rates, on-disk sizes, and the median of 9 runs of README's queries and a p95 per stage on
+each. Not run in CI (minutes, gigabytes): BENCHMARKS.md gives its figures.
 """
 
+import itertools
 import json
 import pathlib
 import random
@@ -110,34 +113,46 @@ def size(database, tables):
 # The envelope as a receiver's lines hold it: what the SQL's load command (`input(...)`)
 # reads. The hand-typed tables read the documents as ClickHouse JSON instead, to type them.
 ENVELOPE = "ts UInt64, executionID String, userID String, projectID String, command String, attributes String, eventType String, eventData String, schemaVersion UInt32"
-SOURCE = f"file('{events_file}', JSONEachRow, '{ENVELOPE}')"
-TYPED_SOURCE = f"file('{events_file}', JSONEachRow, '{ENVELOPE.replace('String, eventType', 'JSON, eventType').replace('eventData String', 'eventData JSON')}')"
+TYPED_ENVELOPE = ENVELOPE.replace("String, eventType", "JSON, eventType").replace("eventData String", "eventData JSON")
 results = {}
 
 # The generated layout, loaded as the README loads a receiver's file, and the layout before this
-# one (attributes and eventData as String, partitioned by the client's day), loaded the same way:
-# three rounds each, alternated, so that the machine's drift falls on both alike.
+# one (attributes and eventData as String, partitioned by the client's day), loaded as its README
+# loaded one: the events as ten day files (a day of werf's is about 300,000 events), each one
+# insert; three rounds each, alternated, so that the machine's drift falls on both alike.
 BEFORE = ("CREATE TABLE werf_events (ts UInt64, time DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(toInt64(ts), 'UTC'), executionID String, userID String, "
           "projectID String, command String, attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32) ENGINE = MergeTree "
           "PARTITION BY toDate(time) ORDER BY (eventType, schemaVersion, time)")
 # The load command's own settings: its `--name=value` options with a plain value (the day and the
-# token, which the shell computes, are given as above).
+# token, which the shell computes, are given as the file's).
 LOAD_SETTINGS = ", ".join(f"{name} = {value}" for name, value in re.findall(r" --(\w+)=(\w+)(?= )", (root / "schemas/clickhouse.sql").read_text().split("\n-- f=", 1)[1].split("\n", 1)[0]))
+days = work / f"days-{total}"
+if not days.exists():
+    days.mkdir()
+    with events_file.open() as events:
+        for day in range(10):
+            # The tenth day takes the rest: the file's last run may overshoot `total`.
+            lines = itertools.islice(events, total // 10) if day < 9 else events
+            (days / f"2026-11-{21 + day}.jsonl").write_text("".join(lines))
+day_files = sorted(days.glob("*.jsonl"))
 loads = {"generated": [], "before": []}
 for _ in range(3):
     fresh("generated")
     for statement in statements((root / "schemas/clickhouse.sql").read_text()):
         query(statement)
     start = time.perf_counter()
-    # As the SQL's load command inserts a day file: its day as `received`, a deduplication token,
-    # and the command's own settings.
-    query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) "
-          f"SELECT *, toDate('2026-12-02') FROM {SOURCE} SETTINGS insert_deduplication_token = 'events.jsonl 1 2', {LOAD_SETTINGS}")
+    for day_file in day_files:
+        # As the SQL's load command inserts a day file: its day as `received`, a deduplication
+        # token, and the command's own settings.
+        query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) "
+              f"SELECT *, toDate('{day_file.stem}') FROM file('{day_file}', JSONEachRow, '{ENVELOPE}') "
+              f"SETTINGS insert_deduplication_token = '{day_file.name} 1 2', {LOAD_SETTINGS}")
     loads["generated"].append(time.perf_counter() - start)
     fresh("before")
     query(BEFORE)
     start = time.perf_counter()
-    query(f"INSERT INTO werf_events SELECT * FROM {SOURCE} SETTINGS max_partitions_per_insert_block = 0")
+    for day_file in day_files:
+        query(f"INSERT INTO werf_events SELECT * FROM file('{day_file}', JSONEachRow, '{ENVELOPE}') SETTINGS max_partitions_per_insert_block = 0")
     loads["before"].append(time.perf_counter() - start)
 for name, seconds in loads.items():
     results[f"{name} load s"] = sorted(seconds)[1]
@@ -146,7 +161,8 @@ query("OPTIMIZE TABLE generated.werf_events FINAL")
 results["generated bytes"] = size("generated", ["werf_events"])
 
 # Hand-typed and hand-tuned: a table per event type, every field typed, UUIDs, LowCardinality,
-# ZSTD, the same sort order.
+# ZSTD, the same sort order; partitioned by the day of receipt and loaded from the same ten day
+# files, as the generated table is, so that sizes and queries compare layouts, not partitionings.
 fresh("hand")
 COMMON = ("time DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)), executionID UUID, userID String CODEC(ZSTD(1)), projectID String CODEC(ZSTD(1)), "
           "command LowCardinality(String), version LowCardinality(String), os LowCardinality(String), arch LowCardinality(String), ci Bool, ciName LowCardinality(String)")
@@ -163,8 +179,10 @@ HAND = {
 }
 start = time.perf_counter()
 for table, (event_type, columns, read) in HAND.items():
-    query(f"CREATE TABLE {table} ({COMMON}, {columns}) ENGINE = MergeTree ORDER BY (projectID, executionID, time)")
-    query(f"INSERT INTO {table} SELECT {COMMON_READ}, {read} FROM {TYPED_SOURCE} WHERE eventType = '{event_type}'")
+    query(f"CREATE TABLE {table} ({COMMON}, {columns}, received Date) ENGINE = MergeTree PARTITION BY received ORDER BY (projectID, executionID, time)")
+    for day_file in day_files:
+        query(f"INSERT INTO {table} SELECT {COMMON_READ}, {read}, toDate('{day_file.stem}') "
+              f"FROM file('{day_file}', JSONEachRow, '{TYPED_ENVELOPE}') WHERE eventType = '{event_type}'")
 results["hand load s"] = time.perf_counter() - start
 for table in HAND:
     query(f"OPTIMIZE TABLE {table} FINAL")
@@ -181,8 +199,10 @@ SINGLE_READ = ("eventData.image.:String, eventData.stage.:String, eventData.dura
                "eventData.baseImagePulled.:Bool, eventData.success.:Bool, eventData.imagesCount.:Int64, eventData.containerBackend.:String, eventData.inContainer.:Bool, "
                "eventData.exitCode.:Int64, eventData.rebuilt.:Bool, eventData.configType.:String, "
                "JSONExtract(toString(eventData), 'commandOptions', 'Array(Tuple(name String, asCli Bool, asEnv Bool, count UInt32))')")
-query(f"CREATE TABLE events ({COMMON}, eventType LowCardinality(String), schemaVersion UInt32, {SINGLE_COLUMNS}) ENGINE = MergeTree ORDER BY (eventType, schemaVersion, projectID, executionID, time)")
-query(f"INSERT INTO events SELECT {COMMON_READ}, eventType, schemaVersion, {SINGLE_READ} FROM {TYPED_SOURCE}")
+query(f"CREATE TABLE events ({COMMON}, eventType LowCardinality(String), schemaVersion UInt32, {SINGLE_COLUMNS}, received Date) ENGINE = MergeTree "
+      "PARTITION BY received ORDER BY (eventType, schemaVersion, projectID, executionID, time)")
+for day_file in day_files:
+    query(f"INSERT INTO events SELECT {COMMON_READ}, eventType, schemaVersion, {SINGLE_READ}, toDate('{day_file.stem}') FROM file('{day_file}', JSONEachRow, '{TYPED_ENVELOPE}')")
 query("OPTIMIZE TABLE events FINAL")
 results["single bytes"] = size("single", ["events"])
 
@@ -216,7 +236,7 @@ for sql, hand_sql, single_sql in zip(queries, hand_queries, single_queries):
         for name, text in [("generated", sql), ("hand", hand_sql), ("single", single_sql)]:
             times[name].append(timed(text, repeat=1))
     median = {name: sorted(values)[len(values) // 2] for name, values in times.items()}
-    rows.append((sql.splitlines()[0][:60], median["generated"], median["hand"], median["single"], same))
+    rows.append((sql.splitlines()[0][:60], median, same))
 
 print(f"{total:,} events ({events_file.stat().st_size / 2**20:,.0f} MiB of JSON lines)\n")
 print("| load (median of 3) | seconds | rows/s |\n|---|---|---|")
@@ -227,5 +247,5 @@ print("\n| layout | on disk | ratio to hand-tuned |\n|---|---|---|")
 for name in ["generated", "hand", "single", "otel_traces", "before"]:
     print(f"| {name} | {results[f'{name} bytes'] / 2**20:.1f} MiB | {results[f'{name} bytes'] / results['hand bytes']:.2f}x |")
 print("\n| query | generated views, ms | a table per type, ms | ratio | one typed table, ms | ratio | same result |\n|---|---|---|---|---|---|---|")
-for first, generated_ms, hand_ms, single_ms, same in rows:
-    print(f"| `{first}` | {generated_ms:.1f} | {hand_ms:.1f} | {generated_ms / hand_ms:.2f}x | {single_ms:.1f} | {generated_ms / single_ms:.2f}x | {same} |")
+for first, ms, same in rows:
+    print(f"| `{first}` | {ms['generated']:.1f} | {ms['hand']:.1f} | {ms['generated'] / ms['hand']:.2f}x | {ms['single']:.1f} | {ms['generated'] / ms['single']:.2f}x | {same} |")

@@ -11,6 +11,8 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
 - the receiver's stored lines, each day file loaded by the SQL's own command (run in bash, with
   `clickhouse-client` a stand-in handing chdb its query), and failure records from the demo's
   runs load as they are, into their file's day; loading them again, on any day, changes no count;
+  a file whose load fails is written not at all, and loaded again once it can be, once; a file
+  split into pieces by the SQL's other command, each loaded twice, is its day's events once;
 - events whose client clocks span 150 days load in one insert, partitioned by the day of receipt;
   an event of a version without a view is counted by werf_events_without_view; a key the envelope
   does not have fails the load; a stale view is replaced;
