@@ -303,8 +303,14 @@ extra = dict(werf_examples[0], unexpected=1)
 error = fails(clocks, "INSERT INTO werf_events SETTINGS input_format_skip_unknown_fields = 0 FORMAT JSONEachRow " + compact(extra))
 check(error is not None and "unexpected" in error, "with the README's setting, a key the envelope lacks fails the load")
 clocks.query("CREATE OR REPLACE VIEW werf_build_finished_v2 AS SELECT 1 AS stale")
+clocks.query("ALTER TABLE werf_events MODIFY COLUMN attributes__os MATERIALIZED 'stale'")
+clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(dict(werf_examples[0], executionID="00000000-0000-4000-8000-00000000aaaa")))
 run(clocks, werf_sql)
-check(count(clocks, "werf_build_finished_v2") == 150, "running the SQL again replaces a stale view")
+check(count(clocks, "werf_build_finished_v2") == 151, "running the SQL again replaces a stale view")
+clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(dict(werf_examples[0], executionID="00000000-0000-4000-8000-00000000bbbb")))
+oses = rows(clocks, "SELECT toString(executionID) AS run, os FROM werf_build_finished_v2 WHERE executionID IN ('00000000-0000-4000-8000-00000000aaaa', '00000000-0000-4000-8000-00000000bbbb') ORDER BY run")
+check(oses == [{"run": "00000000-0000-4000-8000-00000000aaaa", "os": "stale"}, {"run": "00000000-0000-4000-8000-00000000bbbb", "os": werf_examples[0]["attributes"]["os"]}],
+      f"running the SQL again gives a typed column its current expression for the rows inserted after, rewriting none before ({oses})")
 
 # The collector's path, in each of the exporter's layouts.
 def span(payload, index, json_layout, name="telemetry.werf.io"):

@@ -115,7 +115,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
         )),
     );
     let attributes = attribute_fields_of(newest);
-    let mut alters = vec![add_columns(
+    let mut groups = vec![typed_columns(
         (&Parse::of("attributes", &attributes), None),
         &attributes,
     )];
@@ -123,11 +123,20 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
     let parse = Parse::of("eventData", fields.iter().flatten());
     for (version, fields) in versions.iter().zip(&fields) {
         let condition = version_condition(version);
-        alters.push(add_columns((&parse, Some(&condition)), fields));
+        groups.push(typed_columns((&parse, Some(&condition)), fields));
     }
+    // Every group's additions, then one statement bringing every definition up to date: a column
+    // added by an earlier run keeps its expression otherwise, and once the shared parse has grown
+    // a new version's keys, the old and the new expression would each parse every row.
+    let (adds, modifies): (Vec<String>, Vec<String>) = groups
+        .into_iter()
+        .filter(|(add, _)| !add.is_empty())
+        .unzip();
+    let mut alters = adds;
+    alters.push(modifies.join(",\n"));
     let alters: Vec<String> = alters
         .into_iter()
-        .filter(|alter| !alter.is_empty())
+        .filter(|clauses| !clauses.is_empty())
         .collect();
     alter(sql, target, &stored, &alters);
     sql.push_str(&target.distributed("events", "cityHash64(executionID)"));
@@ -200,11 +209,14 @@ impl Parse {
     }
 }
 
-/// `ADD COLUMN IF NOT EXISTS` clauses for `fields`, each a column of its own (a query reads a
-/// plain column fastest), read through `parse` at insert for the rows that meet `condition` (all
-/// rows without one).
-fn add_columns((parse, condition): (&Parse, Option<&str>), fields: &[Field]) -> String {
-    fields
+/// The clauses for `fields`' typed columns, each a column of its own (a query reads a plain column
+/// fastest), read through `parse` at insert for the rows that meet `condition` (all rows without
+/// one): `ADD COLUMN IF NOT EXISTS` for a table without them, and `MODIFY COLUMN` to bring an
+/// existing column's expression, codec and comment up to date. The type is left out of the
+/// latter, so that it never converts stored rows: changing an expression, a codec or a comment
+/// changes only what later inserts write (ClickHouse rewrites no part for it).
+fn typed_columns((parse, condition): (&Parse, Option<&str>), fields: &[Field]) -> (String, String) {
+    let (add, modify): (Vec<String>, Vec<String>) = fields
         .iter()
         .map(|field| {
             let (read, kind) = if field.raw {
@@ -220,15 +232,21 @@ fn add_columns((parse, condition): (&Parse, Option<&str>), fields: &[Field]) -> 
                 ),
                 None => read,
             };
-            format!(
-                "    ADD COLUMN IF NOT EXISTS {} {kind} MATERIALIZED {read}{} COMMENT {}",
-                field.column,
+            let definition = format!(
+                "MATERIALIZED {read}{} COMMENT {}",
                 codec(kind),
                 string(&field.comment)
+            );
+            (
+                format!(
+                    "    ADD COLUMN IF NOT EXISTS {} {kind} {definition}",
+                    field.column
+                ),
+                format!("    MODIFY COLUMN {} {definition}", field.column),
             )
         })
-        .collect::<Vec<_>>()
-        .join(",\n")
+        .unzip();
+    (add.join(",\n"), modify.join(",\n"))
 }
 
 /// The codec of a typed column: an integer's bits packed before ZSTD (`T64`), which a query

@@ -53,7 +53,8 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- ClickHouse tables and views of {tool}'s telemetry: run with\n\
          -- `clickhouse-client --multiquery < clickhouse.sql`, before the OpenTelemetry Collector\n\
          -- (its exporter with `create_schema: false`), and again after each regeneration: tables\n\
-         -- are created if they do not exist and gain the columns of new versions; views are\n\
+         -- are created if they do not exist and gain the columns of new versions, whose typed\n\
+         -- columns take their current expressions for the rows inserted after; views are\n\
          -- replaced by their current definitions.\n\
          --\n\
          -- Load a receiver's day file in one command, its day (the start of the file's name) as\n\
