@@ -10,15 +10,16 @@
 -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it
 -- counts each event once: the block carries the file's name and checksum as its
 -- deduplication token, and a block inserted again is dropped.
--- f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client --param_received="$(basename "$f" | cut -c1-10)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --min_insert_block_size_rows=0 --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"
--- (`min_insert_block_size_rows=0`: a block ends at ClickHouse's 256 MiB of columns, never
--- at a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not
--- have fails the load rather than being dropped.) A file over 200 MB may make several
--- blocks, which the insert's threads can make up differently on each try, so that a load
--- that failed part-way could, tried again, repeat some events and skip others. Split such
--- a file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs
+-- f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client --param_received="$(basename "$f" | cut -c1-10)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"
+-- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block
+-- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at
+-- a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not have
+-- fails the load rather than being dropped.) A file over 200 MB may make several blocks,
+-- which the insert's threads can make up differently on each try, so that a load that
+-- failed part-way could, tried again, repeat some events and skip others. Split such a
+-- file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs
 -- its column), named after it, each loaded by the same command, whole or not at all:
--- f=telemetry-data/events/2026-12-02.jsonl; mkdir -p pieces; split -C 200M -d "$f" "pieces/$(basename "$f")."; for f in "pieces/$(basename "$f")".[0-9]*; do clickhouse-client --param_received="$(basename "$f" | cut -c1-10)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --min_insert_block_size_rows=0 --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"; done
+-- f=telemetry-data/events/2026-12-02.jsonl; mkdir -p pieces; split -C 200M -d "$f" "pieces/$(basename "$f")."; for f in "pieces/$(basename "$f")".[0-9]*; do clickhouse-client --param_received="$(basename "$f" | cut -c1-10)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"; done
 -- Failure records, which carry their own time of receipt:
 -- clickhouse-client --query 'INSERT INTO werf_failed_events FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl
 

@@ -62,12 +62,13 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- counts each event once: the block carries the file's name and checksum as its\n\
          -- deduplication token, and a block inserted again is dropped.\n\
          -- {DAY_FILE}; {load}\n\
-         -- (`min_insert_block_size_rows=0`: a block ends at ClickHouse's 256 MiB of columns, never\n\
-         -- at a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not\n\
-         -- have fails the load rather than being dropped.) A file over 200 MB may make several\n\
-         -- blocks, which the insert's threads can make up differently on each try, so that a load\n\
-         -- that failed part-way could, tried again, repeat some events and skip others. Split such\n\
-         -- a file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs\n\
+         -- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block\n\
+         -- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at\n\
+         -- a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not have\n\
+         -- fails the load rather than being dropped.) A file over 200 MB may make several blocks,\n\
+         -- which the insert's threads can make up differently on each try, so that a load that\n\
+         -- failed part-way could, tried again, repeat some events and skip others. Split such a\n\
+         -- file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs\n\
          -- its column), named after it, each loaded by the same command, whole or not at all:\n\
          -- {DAY_FILE}; mkdir -p pieces; split -C 200M -d \"$f\" \"pieces/$(basename \"$f\").\"; \
          for f in \"pieces/$(basename \"$f\")\".[0-9]*; do {load}; done\n\
@@ -118,7 +119,8 @@ fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> Strin
         "clickhouse-client \
          --param_received=\"$(basename \"$f\" | cut -c1-10)\" \
          --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
-         --min_insert_block_size_rows=0 --input_format_skip_unknown_fields=0{foreground} \
+         --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 \
+         --input_format_skip_unknown_fields=0{foreground} \
          --query \"INSERT INTO {events} ({columns}, received) SELECT *, {{received:Date}} \
          FROM input('{structure}') FORMAT JSONEachRow\" < \"$f\"",
         columns = columns.join(", "),
@@ -140,7 +142,11 @@ mod tests {
         let one = load_command("acme_events", &[], false);
         assert!(one.starts_with("clickhouse-client "));
         assert!(one.contains("--param_received=\"$(basename \"$f\" | cut -c1-10)\""));
-        assert!(one.contains(" --min_insert_block_size_rows=0 "));
+        assert!(
+            one.contains(
+                " --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 "
+            )
+        );
         assert!(
             one.contains("--insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\"")
         );
