@@ -128,16 +128,13 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
     // Every group's additions, then one statement bringing every definition up to date: a column
     // added by an earlier run keeps its expression otherwise, and once the shared parse has grown
     // a new version's keys, the old and the new expression would each parse every row.
-    let (adds, modifies): (Vec<String>, Vec<String>) = groups
+    let (mut alters, modifies): (Vec<String>, Vec<String>) = groups
         .into_iter()
         .filter(|(add, _)| !add.is_empty())
         .unzip();
-    let mut alters = adds;
-    alters.push(modifies.join(",\n"));
-    let alters: Vec<String> = alters
-        .into_iter()
-        .filter(|clauses| !clauses.is_empty())
-        .collect();
+    if !modifies.is_empty() {
+        alters.push(modifies.join(",\n"));
+    }
     alter(sql, target, &stored, &alters);
     sql.push_str(&target.distributed("events", "cityHash64(executionID)"));
     if target.cluster.is_some() {
