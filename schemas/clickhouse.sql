@@ -9,7 +9,9 @@
 -- Load a receiver's day file in one command, its day (the start of the file's name) as
 -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it
 -- counts each event once: the block carries the file's name and checksum as its
--- deduplication token, and a block inserted again is dropped.
+-- deduplication token, and a block inserted again is dropped while fewer than 10000
+-- blocks were inserted into the table since (years of day files, but hours of a
+-- collector's batches).
 -- f=telemetry-data/events/2026-12-02.jsonl; clickhouse-client --param_received="$(basename "$f" | cut -c1-10)" --insert_deduplication_token="$(basename "$f") $(cksum < "$f")" --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 --input_format_skip_unknown_fields=0 --query "INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) SELECT *, {received:Date} FROM input('ts UInt64, executionID UUID, userID String, projectID String, command LowCardinality(String), attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32') FORMAT JSONEachRow" < "$f"
 -- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block
 -- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at
@@ -41,8 +43,10 @@ ENGINE = MergeTree
 PARTITION BY received
 ORDER BY (eventType, schemaVersion, projectID, executionID, ts)
 TTL received + toIntervalDay(90)
-SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1
+SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1
 COMMENT 'One row per event: the envelope as the program sent it (the lines a telemetry receiver stores, inserted with FORMAT JSONEachRow), and each event version\'s fields typed, stored at insert; the views werf_<event>_v<N> name them.';
+
+ALTER TABLE werf_events MODIFY SETTING non_replicated_deduplication_window = 10000;
 
 ALTER TABLE werf_events
     ADD COLUMN IF NOT EXISTS `attributes__arch` LowCardinality(String) MATERIALIZED tupleElement(JSONExtract(attributes, 'Tuple(`arch` String, `os` String, `groupChannel` Nullable(String), `version` String, `ci` Nullable(Bool), `ciName` Nullable(String))'), 'arch') COMMENT 'CPU architecture, in Go\'s GOARCH names: `amd64`, `arm64`, ... Class: system_metadata; purpose: business_insight.',
@@ -136,8 +140,10 @@ ENGINE = MergeTree
 PARTITION BY toDate(receivedTime)
 ORDER BY (failure, eventType, receivedTime)
 TTL toDateTime(receivedTime) + toIntervalDay(14)
-SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1
+SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1
 COMMENT 'What could not be accepted: a telemetry receiver\'s failure records (failed/*.jsonl), inserted as they are with FORMAT JSONEachRow, and the collector\'s spans whose envelope is not one.';
+
+ALTER TABLE werf_failed_events MODIFY SETTING non_replicated_deduplication_window = 10000;
 
 CREATE OR REPLACE VIEW werf_build_finished_v2
 (
@@ -518,7 +524,7 @@ PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
 TTL toDateTime(Timestamp) + toIntervalDay(90)
-SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1;
+SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
 
 -- The OpenTelemetry Collector's path: the program's spans in `otel_traces` whose envelope is
 -- whole, as rows of werf_events, as they arrive (spans there before: run the SELECT in an

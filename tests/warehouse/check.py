@@ -20,7 +20,8 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
   `json: true`): werf's spans, as the exporter writes them, come back through the views; spans
   whose envelope is not one land in werf_failed_events with their reason; other spans are not
   read; a retried batch changes no count;
-- the retention is the tables' TTL and deletes what is older; the cluster variant parses;
+- the retention is the tables' TTL and deletes what is older; the cluster variant parses, and
+  runs on a cluster of one shard (its replicated tables as MergeTree) as one server does;
 - the erasure statements remove one installation's rows, and only those;
 - acme's SQL from the guide works the same for acme's event;
 - README's "Querying the data" queries give the results README shows;
@@ -54,8 +55,15 @@ def check(ok, what):
     failures += 0 if ok else 1
 
 
-# chdb runs one ClickHouse a process: each check gets a database of its own in it.
-engine = session.Session(tempfile.mkdtemp(prefix="chdb-"))
+# chdb runs one ClickHouse a process: each check gets a database of its own in it. Its
+# configuration names a cluster `telemetry` of one shard, this process, which a `Distributed`
+# table reaches without a network (a shard at the server's own host and port is local).
+home = pathlib.Path(tempfile.mkdtemp(prefix="chdb-"))
+(home / "config.xml").write_text(
+    "<clickhouse><tcp_port>9000</tcp_port><remote_servers><telemetry><shard><replica>"
+    "<host>localhost</host><port>9000</port></replica></shard></telemetry></remote_servers></clickhouse>\n"
+)
+engine = session.Session(f"{home / 'data'}?config-file={home / 'config.xml'}")
 databases = 0
 
 
@@ -381,7 +389,11 @@ ttl.query("OPTIMIZE TABLE werf_events FINAL")
 ttl.query("OPTIMIZE TABLE werf_failed_events FINAL")
 check(count(ttl, "werf_events") == 7 and count(ttl, "werf_failed_events") == 1, f"the TTL deletes what is older than the retention ({count(ttl, 'werf_events')} events, {count(ttl, 'werf_failed_events')} failures)")
 
-# The cluster variant: chdb has no cluster, so each statement is parsed by ClickHouse's parser.
+# The cluster variant. chdb has no Keeper, so neither replicated tables nor `ON CLUSTER` run here:
+# every statement is parsed as written; then it runs on the cluster `telemetry` of one shard, this
+# process, without `ON CLUSTER` and with each replicated engine as a `MergeTree` that drops a block
+# inserted again within the same window: its `Distributed` tables, the views over them, the
+# load command, the collector's path.
 cluster = (variants / "cluster.sql").read_text()
 literal = lambda text: "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 parsed = [fails(db, f"SELECT formatQuery({literal(statement.rstrip(';'))})") for statement in statements(cluster)]
@@ -390,6 +402,32 @@ check(re.search(r"CREATE TABLE IF NOT EXISTS werf_events ON CLUSTER `telemetry` 
       and "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/werf_events_local', '{replica}')" in cluster
       and "FROM werf_events\nWHERE eventType = 'BuildFinished'" in cluster,
       "the cluster variant stores rows in replicated local tables and reads them through Distributed ones")
+windows = re.findall(r"replicated_deduplication_window = (\d+), replicated_deduplication_window_seconds = (\d+)", cluster)
+check(len(windows) == 5 and all(int(blocks) == 10000 and int(seconds) > 365 * 86400 for blocks, seconds in windows),
+      f"the replicated tables remember their last 10,000 blocks for years, not ClickHouse's default hour, when created and when run again: {windows}")
+one_shard, engines = re.subn(r"ReplicatedMergeTree\('[^']*', '\{replica\}'\)", "MergeTree", cluster.replace(" ON CLUSTER `telemetry`", ""))
+one_shard, stand_ins = re.subn(r"replicated_deduplication_window = (\d+)", r"\g<0>, non_replicated_deduplication_window = \1", one_shard)
+shard = fresh(None)
+check(rows(shard, "SELECT is_local FROM system.clusters WHERE cluster = 'telemetry'") == [{"is_local": 1}], "the cluster `telemetry` here is one shard, this process")
+errors = [fails(shard, statement) for _ in range(2) for statement in statements(one_shard)]
+check(engines == 3 and stand_ins == 5 and not any(errors), f"the cluster variant runs on one shard, twice, every column's codec taken by the Distributed tables: {[error for error in errors if error][:1]}")
+shard.query("INSERT INTO werf_events SETTINGS distributed_foreground_insert = 1 FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
+check(check_views(shard, "werf", werf_examples, "cluster") == 7, "cluster: the examples, inserted through werf_events, come back through the views")
+CLUSTER_LOAD = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", cluster, re.M).group(1)
+check("--distributed_foreground_insert=1" in CLUSTER_LOAD, "cluster: the load command waits for the shards")
+for _ in range(2):
+    for path in day_files:
+        load_with(shard, CLUSTER_LOAD, path)
+check(count(shard, "werf_events") == count(shard, "werf_events_local") == len(stored) + 7,
+      f"cluster: every stored line, loaded twice by the cluster's load command, is one row, stored in werf_events_local ({count(shard, 'werf_events')})")
+collector = fresh(None)
+run(collector, one_shard)
+batch = [span(payload, index, False) for index, payload in enumerate(werf_examples)] + [span(payload, 100 + index, False) for index, (payload, _) in enumerate(refused)]
+for _ in range(2):  # the exporter retrying the same batch
+    error = fails(collector, "INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(batch))
+got = sorted(row["failure"] for row in rows(collector, "SELECT failure FROM werf_failed_events"))
+check(error is None and count(collector, "werf_events_local") == 7 and got == sorted(kind for _, kind in refused),
+      f"cluster: the collector's spans reach werf_events_local once, retried or not, the refused ones werf_failed_events_local ({error}, {count(collector, 'werf_events_local')}, {got})")
 
 # Erasure: the statements at the end of the SQL remove one installation's rows, and only those.
 erase = fresh()

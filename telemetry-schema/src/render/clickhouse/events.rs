@@ -114,6 +114,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
             program = target.program
         )),
     );
+    sql.push_str(&target.keep_deduplication(&stored));
     let attributes = attribute_fields_of(newest);
     let mut groups = vec![typed_columns(
         (&Parse::of("attributes", &attributes), None),
@@ -366,6 +367,7 @@ pub(crate) fn failed_table(sql: &mut String, target: &Target) {
              envelope is not one."
         ),
     );
+    sql.push_str(&target.keep_deduplication(&stored));
     sql.push_str(&target.distributed("failed_events", "rand()"));
 }
 

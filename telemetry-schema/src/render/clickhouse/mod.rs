@@ -60,7 +60,9 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- Load a receiver's day file in one command, its day (the start of the file's name) as\n\
          -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it\n\
          -- counts each event once: the block carries the file's name and checksum as its\n\
-         -- deduplication token, and a block inserted again is dropped.\n\
+         -- deduplication token, and a block inserted again is dropped while fewer than {window}\n\
+         -- blocks were inserted into the table since (years of day files, but hours of a\n\
+         -- collector's batches).\n\
          -- {DAY_FILE}; {load}\n\
          -- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block\n\
          -- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at\n\
@@ -75,6 +77,7 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- Failure records, which carry their own time of receipt:\n\
          -- clickhouse-client --query 'INSERT INTO {failed} FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl\n",
         tool = config.tool_name(),
+        window = target::DEDUPLICATION_WINDOW,
         load = load_command(&events, versions, target.cluster.is_some()),
         failed = target.table("failed_events"),
     );

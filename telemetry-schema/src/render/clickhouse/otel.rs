@@ -104,6 +104,10 @@ pub(crate) fn otel(sql: &mut String, target: &Target, versions: &[EventVersion],
             target.table("events")
         )),
     );
+    // Into the stored table itself, on the server the exporter inserts into (on a cluster, the
+    // failure records are spread at random anyway): a record carries its time of receipt, so
+    // that a retried batch's records differ from the first's, and only the deduplication a view
+    // takes from the batch it reads drops them, which an insert through `Distributed` loses.
     let _ = writeln!(
         sql,
         "-- The spans whose envelope is not one, as failure records, with the reason.\n\
@@ -113,7 +117,7 @@ pub(crate) fn otel(sql: &mut String, target: &Target, versions: &[EventVersion],
          toInt64OrZero({version}) AS schemaVersion,\n    SpanName AS spanName,\n    \
          {all} AS attributes\n{from} AND failure != ''\nCOMMENT {comment};\n",
         program = target.program,
-        failed = target.table("failed_events"),
+        failed = target.stored("failed_events"),
         event_type = value("eventType"),
         version = value("schemaVersion"),
         all = read.all(),

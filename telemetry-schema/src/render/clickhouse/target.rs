@@ -4,6 +4,15 @@
 use super::sql::{identifier_part, quoted_identifier, string};
 use crate::config::{Config, OtelTraces};
 
+/// How many of the blocks last inserted into a stored table it remembers, to drop a block
+/// inserted again: ClickHouse's default for replicated tables. A day's file loaded again counts
+/// once while fewer blocks were inserted since: 27 years of day files, but about 14 hours of a
+/// collector's batches (one each 5 seconds) into the same table.
+pub(crate) const DEDUPLICATION_WINDOW: u32 = 10_000;
+
+/// Ten years, in seconds: a replicated table's remembered blocks outlive any retention.
+const TEN_YEARS: u64 = 10 * 365 * 86_400;
+
 /// What the statements depend on besides the event versions.
 pub(crate) struct Target {
     /// The program's name as part of an identifier: `werf`.
@@ -53,9 +62,7 @@ impl Target {
         }
     }
 
-    /// The engine of a stored table: `MergeTree`, or its replicated form on a cluster, which
-    /// deduplicates repeated inserts as the single server's `non_replicated_deduplication_window`
-    /// does.
+    /// The engine of a stored table: `MergeTree`, or its replicated form on a cluster.
     pub(crate) fn engine(&self, stored: &str) -> String {
         match self.cluster {
             Some(_) => format!(
@@ -65,12 +72,34 @@ impl Target {
         }
     }
 
-    /// The settings of a stored table: repeated inserts of the same rows (a file loaded
-    /// again, an exporter's retried batch) are dropped on one server as a cluster drops them.
-    pub(crate) fn table_settings(&self) -> &'static str {
+    /// The settings of a stored table: its deduplication window, and parts dropped whole by
+    /// the retention.
+    pub(crate) fn table_settings(&self) -> String {
+        format!("SETTINGS {}, ttl_only_drop_parts = 1", self.deduplication())
+    }
+
+    /// `ALTER TABLE` bringing the deduplication window of `stored`, a table an earlier run of the
+    /// SQL may have created with another, up to date.
+    pub(crate) fn keep_deduplication(&self, stored: &str) -> String {
+        format!(
+            "ALTER TABLE {stored}{on} MODIFY SETTING {settings};\n\n",
+            on = self.on_cluster(),
+            settings = self.deduplication()
+        )
+    }
+
+    /// Repeated inserts of the same rows (a file loaded again, an exporter's retried batch) are
+    /// dropped while fewer than [`DEDUPLICATION_WINDOW`] blocks were inserted since, on one server
+    /// as on a cluster. A replicated table also forgets its blocks after an hour by default
+    /// (`replicated_deduplication_window_seconds`), so that a day's file loaded again the next
+    /// day would count twice: there the count alone bounds it too.
+    fn deduplication(&self) -> String {
         match self.cluster {
-            Some(_) => "SETTINGS ttl_only_drop_parts = 1",
-            None => "SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1",
+            Some(_) => format!(
+                "replicated_deduplication_window = {DEDUPLICATION_WINDOW}, \
+                 replicated_deduplication_window_seconds = {TEN_YEARS}"
+            ),
+            None => format!("non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}"),
         }
     }
 
