@@ -15,7 +15,8 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
   split into pieces by the SQL's other command, each loaded twice, is its day's events once;
 - events whose client clocks span 150 days load in one insert, partitioned by the day of receipt;
   an event of a version without a view is counted by werf_events_without_view; a key the envelope
-  does not have fails the load; a stale view is replaced;
+  does not have fails the load; running the SQL again brings a stale view, typed column and
+  deduplication window up to date;
 - the collector's path, for each of the exporter's layouts (text indexes, bloom filters,
   `json: true`): werf's spans, as the exporter writes them, come back through the views; spans
   whose envelope is not one land in werf_failed_events with their reason; other spans are not
@@ -311,10 +312,13 @@ extra = dict(werf_examples[0], unexpected=1)
 error = fails(clocks, "INSERT INTO werf_events SETTINGS input_format_skip_unknown_fields = 0 FORMAT JSONEachRow " + compact(extra))
 check(error is not None and "unexpected" in error, "with the README's setting, a key the envelope lacks fails the load")
 clocks.query("CREATE OR REPLACE VIEW werf_build_finished_v2 AS SELECT 1 AS stale")
+clocks.query("ALTER TABLE werf_events MODIFY SETTING non_replicated_deduplication_window = 1000")
 clocks.query("ALTER TABLE werf_events MODIFY COLUMN attributes__os MATERIALIZED 'stale'")
 clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(dict(werf_examples[0], executionID="00000000-0000-4000-8000-00000000aaaa")))
 run(clocks, werf_sql)
 check(count(clocks, "werf_build_finished_v2") == 151, "running the SQL again replaces a stale view")
+window = re.search(r"non_replicated_deduplication_window = (\d+)", str(clocks.query("SHOW CREATE TABLE werf_events", "TSVRaw"))).group(1)
+check(window == "10000", f"and brings the table's deduplication window up to date ({window} blocks)")
 clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(dict(werf_examples[0], executionID="00000000-0000-4000-8000-00000000bbbb")))
 oses = rows(clocks, "SELECT toString(executionID) AS run, os FROM werf_build_finished_v2 WHERE executionID IN ('00000000-0000-4000-8000-00000000aaaa', '00000000-0000-4000-8000-00000000bbbb') ORDER BY run")
 check(oses == [{"run": "00000000-0000-4000-8000-00000000aaaa", "os": "stale"}, {"run": "00000000-0000-4000-8000-00000000bbbb", "os": werf_examples[0]["attributes"]["os"]}],
