@@ -46,7 +46,8 @@ TTL received + toIntervalDay(90)
 SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1
 COMMENT 'One row per event: the envelope as the program sent it (the lines a telemetry receiver stores, inserted with FORMAT JSONEachRow), and each event version\'s fields typed, stored at insert; the views werf_<event>_v<N> name them.';
 
-ALTER TABLE werf_events MODIFY SETTING non_replicated_deduplication_window = 10000;
+ALTER TABLE werf_events
+    MODIFY SETTING non_replicated_deduplication_window = 10000;
 
 ALTER TABLE werf_events
     ADD COLUMN IF NOT EXISTS `attributes__arch` LowCardinality(String) MATERIALIZED tupleElement(JSONExtract(attributes, 'Tuple(`arch` String, `os` String, `groupChannel` Nullable(String), `version` String, `ci` Nullable(Bool), `ciName` Nullable(String))'), 'arch') COMMENT 'CPU architecture, in Go\'s GOARCH names: `amd64`, `arm64`, ... Class: system_metadata; purpose: business_insight.',
@@ -143,7 +144,8 @@ TTL toDateTime(receivedTime) + toIntervalDay(14)
 SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1
 COMMENT 'What could not be accepted: a telemetry receiver\'s failure records (failed/*.jsonl), inserted as they are with FORMAT JSONEachRow, and the collector\'s spans whose envelope is not one.';
 
-ALTER TABLE werf_failed_events MODIFY SETTING non_replicated_deduplication_window = 10000;
+ALTER TABLE werf_failed_events
+    MODIFY SETTING non_replicated_deduplication_window = 10000;
 
 CREATE OR REPLACE VIEW werf_build_finished_v2
 (

@@ -179,7 +179,12 @@ werf_sql = (root / "schemas/clickhouse.sql").read_text()
 werf_examples = examples(root)
 # The SQL's own commands that load a receiver's day file, and a big one in pieces, as a user
 # copies them.
-LOAD = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", werf_sql, re.M).group(1)
+def load_command_of(sql):
+    """The command of `sql`'s header that loads a receiver's day file, as a user copies it."""
+    return re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", sql, re.M).group(1)
+
+
+LOAD = load_command_of(werf_sql)
 SPLIT = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; mkdir -p pieces; split .*)$", werf_sql, re.M).group(1)
 
 
@@ -356,6 +361,17 @@ refused = [
     (dict(base, schemaVersion=3), "unknown_event_version"),
     (dict(base, executionID="not-a-uuid"), "attribute_type"),
 ]
+
+
+def exporter_batch(json_layout):
+    """The spans of one batch as the exporter inserts them: werf's examples, the ones the receiver
+    would refuse, and a span of another name."""
+    batch = [span(payload, index, json_layout) for index, payload in enumerate(werf_examples)]
+    batch += [span(payload, 100 + index, json_layout) for index, (payload, _) in enumerate(refused)]
+    batch.append(span(base, 200, json_layout, name="http.request"))
+    return batch
+
+
 for layout, template, sql in [
     ("text indexes", "otel_traces.sql", werf_sql),
     ("bloom filters", "otel_traces_bloom.sql", (variants / "bloom.sql").read_text()),
@@ -363,10 +379,7 @@ for layout, template, sql in [
 ]:
     otel = fresh(template)
     run(otel, sql)
-    json_layout = template == "otel_traces_json.sql"
-    batch = [span(payload, index, json_layout) for index, payload in enumerate(werf_examples)]
-    batch += [span(payload, 100 + index, json_layout) for index, (payload, _) in enumerate(refused)]
-    batch.append(span(base, 200, json_layout, name="http.request"))
+    batch = exporter_batch(template == "otel_traces_json.sql")
     for _ in range(2):  # the exporter retrying the same batch
         error = fails(otel, "INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(batch))
     check(error is None, f"{layout}: the exporter's insert succeeds ({error})")
@@ -417,7 +430,7 @@ errors = [fails(shard, statement) for _ in range(2) for statement in statements(
 check(engines == 3 and stand_ins == 5 and not any(errors), f"the cluster variant runs on one shard, twice, every column's codec taken by the Distributed tables: {[error for error in errors if error][:1]}")
 shard.query("INSERT INTO werf_events SETTINGS distributed_foreground_insert = 1 FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
 check(check_views(shard, "werf", werf_examples, "cluster") == 7, "cluster: the examples, inserted through werf_events, come back through the views")
-CLUSTER_LOAD = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", cluster, re.M).group(1)
+CLUSTER_LOAD = load_command_of(cluster)
 check("--distributed_foreground_insert=1" in CLUSTER_LOAD, "cluster: the load command waits for the shards")
 for _ in range(2):
     for path in day_files:
@@ -426,9 +439,8 @@ check(count(shard, "werf_events") == count(shard, "werf_events_local") == len(st
       f"cluster: every stored line, loaded twice by the cluster's load command, is one row, stored in werf_events_local ({count(shard, 'werf_events')})")
 collector = fresh(None)
 run(collector, one_shard)
-batch = [span(payload, index, False) for index, payload in enumerate(werf_examples)] + [span(payload, 100 + index, False) for index, (payload, _) in enumerate(refused)]
 for _ in range(2):  # the exporter retrying the same batch
-    error = fails(collector, "INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(batch))
+    error = fails(collector, "INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(exporter_batch(False)))
 got = sorted(row["failure"] for row in rows(collector, "SELECT failure FROM werf_failed_events"))
 check(error is None and count(collector, "werf_events_local") == 7 and got == sorted(kind for _, kind in refused),
       f"cluster: the collector's spans reach werf_events_local once, retried or not, the refused ones werf_failed_events_local ({error}, {count(collector, 'werf_events_local')}, {got})")

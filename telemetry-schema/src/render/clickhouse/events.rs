@@ -114,7 +114,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
             program = target.program
         )),
     );
-    sql.push_str(&target.keep_deduplication(&stored));
+    keep_deduplication(sql, target, &stored);
     let attributes = attribute_fields_of(newest);
     let mut groups = vec![typed_columns(
         (&Parse::of("attributes", &attributes), None),
@@ -274,6 +274,13 @@ fn alter(sql: &mut String, target: &Target, table: &str, groups: &[String]) {
     }
 }
 
+/// Brings the deduplication window of `stored`, which an earlier run of the SQL may have created
+/// with another, up to date.
+fn keep_deduplication(sql: &mut String, target: &Target, stored: &str) {
+    let setting = format!("    MODIFY SETTING {}", target.deduplication());
+    alter(sql, target, stored, &[setting]);
+}
+
 /// The failure records' columns, as `telemetry-receiver` writes them
 /// (`schemas/failed-event.schema.json` of that crate).
 const FAILED: [(&str, &str, &str); 10] = [
@@ -367,7 +374,7 @@ pub(crate) fn failed_table(sql: &mut String, target: &Target) {
              envelope is not one."
         ),
     );
-    sql.push_str(&target.keep_deduplication(&stored));
+    keep_deduplication(sql, target, &stored);
     sql.push_str(&target.distributed("failed_events", "rand()"));
 }
 

@@ -78,22 +78,12 @@ impl Target {
         format!("SETTINGS {}, ttl_only_drop_parts = 1", self.deduplication())
     }
 
-    /// `ALTER TABLE` bringing the deduplication window of `stored`, a table an earlier run of the
-    /// SQL may have created with another, up to date.
-    pub(crate) fn keep_deduplication(&self, stored: &str) -> String {
-        format!(
-            "ALTER TABLE {stored}{on} MODIFY SETTING {settings};\n\n",
-            on = self.on_cluster(),
-            settings = self.deduplication()
-        )
-    }
-
     /// Repeated inserts of the same rows (a file loaded again, an exporter's retried batch) are
     /// dropped while fewer than [`DEDUPLICATION_WINDOW`] blocks were inserted since, on one server
     /// as on a cluster. A replicated table also forgets its blocks after an hour by default
     /// (`replicated_deduplication_window_seconds`), so that a day's file loaded again the next
     /// day would count twice: there the count alone bounds it too.
-    fn deduplication(&self) -> String {
+    pub(crate) fn deduplication(&self) -> String {
         match self.cluster {
             Some(_) => format!(
                 "replicated_deduplication_window = {DEDUPLICATION_WINDOW}, \
