@@ -5,8 +5,9 @@ one (`attributes` and `eventData` as `String`).
 Usage: bench.py <repository> <events> <work folder>. Generates <events> werf events (runs of build
 and converge: CommandStarted, BuildStarted, stages, images, BuildFinished, CommandExited; 1% of
 runs with clocks days off), loads each layout from the same JSON lines (the generated layout and
-the one before as ten day files, each one insert, as their load commands take a receiver's files;
-the hand-typed tables from the same files, partitioned by the file's day) and prints, as Markdown:
+the one before as ten day files, as their load commands take a receiver's files: the generated
+one by its command's queries, the one before by one insert each; the hand-typed tables from the
+same files, partitioned by the file's day) and prints, as Markdown:
 load rates, on-disk sizes, and the median of 9 runs of README's queries and a p95 per stage on
 each. Not run in CI (minutes, gigabytes): BENCHMARKS.md gives its figures.
 """
@@ -116,16 +117,33 @@ ENVELOPE = "ts UInt64, executionID String, userID String, projectID String, comm
 TYPED_ENVELOPE = ENVELOPE.replace("String, eventType", "JSON, eventType").replace("eventData String", "eventData JSON")
 results = {}
 
-# The generated layout, loaded as the README loads a receiver's file, and the layout before this
-# one (attributes and eventData as String, partitioned by the client's day), loaded as its README
-# loaded one: the events as ten day files (a day of werf's is about 300,000 events), each one
-# insert; three rounds each, alternated, so that the machine's drift falls on both alike.
+# The generated layout, loaded as the README loads a receiver's file (by the SQL's load command),
+# and the layout before this one (attributes and eventData as String, partitioned by the client's
+# day), loaded as its README loaded one (one insert): the events as ten day files (a day of
+# werf's is about 300,000 events); five rounds each, alternated, so that the machine's drift falls
+# on both alike.
 BEFORE = ("CREATE TABLE werf_events (ts UInt64, time DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(toInt64(ts), 'UTC'), executionID String, userID String, "
           "projectID String, command String, attributes String, eventType LowCardinality(String), eventData String, schemaVersion UInt32) ENGINE = MergeTree "
           "PARTITION BY toDate(time) ORDER BY (eventType, schemaVersion, time)")
-# The load command's own settings: its `--name=value` options with a plain value (the day and the
-# token, which the shell computes, are given as the file's).
-LOAD_SETTINGS = ", ".join(f"{name} = {value}" for name, value in re.findall(r" --(\w+)=(\w+)(?= )", (root / "schemas/clickhouse.sql").read_text().split("\n-- f=", 1)[1].split("\n", 1)[0]))
+# The load command's calls of `clickhouse-client`, in order: each one's query and settings (its
+# `--name=value` options with a plain value; the day and the source, which the shell computes, are
+# given as the file's).
+LOAD_LINE = (root / "schemas/clickhouse.sql").read_text().split("\n-- f=", 1)[1].split("\n", 1)[0]
+LOAD_CALLS = [
+    (re.search(r'--query "([^"]*)"', call).group(1), ", ".join(f"{name} = {value}" for name, value in re.findall(r" --(\w+)=(\w+)(?= )", call)))
+    for call in LOAD_LINE.split(" && ")
+]
+
+
+def load_day(day_file):
+    """Loads `day_file` by the load command's calls, its standard input read by `file(...)`."""
+    for sql, settings in LOAD_CALLS:
+        structure = re.search(r"input\('([^']*)'\)", sql)
+        if structure:
+            sql = sql.replace(structure.group(0), f"file('{day_file}', JSONEachRow, '{structure.group(1)}')").removesuffix(" FORMAT JSONEachRow")
+        db.query(sql + (f" SETTINGS {settings}" if settings else ""), "TSV", params={"received": day_file.stem, "source": f"bench:{day_file}"})
+
+
 days = work / f"days-{total}"
 if not days.exists():
     days.mkdir()
@@ -136,17 +154,13 @@ if not days.exists():
             (days / f"2026-11-{21 + day}.jsonl").write_text("".join(lines))
 day_files = sorted(days.glob("*.jsonl"))
 loads = {"generated": [], "before": []}
-for _ in range(3):
+for _ in range(5):
     fresh("generated")
     for statement in statements((root / "schemas/clickhouse.sql").read_text()):
         query(statement)
     start = time.perf_counter()
     for day_file in day_files:
-        # As the SQL's load command inserts a day file: its day as `received`, a deduplication
-        # token, and the command's own settings.
-        query(f"INSERT INTO werf_events (ts, executionID, userID, projectID, command, attributes, eventType, eventData, schemaVersion, received) "
-              f"SELECT *, toDate('{day_file.stem}') FROM file('{day_file}', JSONEachRow, '{ENVELOPE}') "
-              f"SETTINGS insert_deduplication_token = '{day_file.name} 1 2', {LOAD_SETTINGS}")
+        load_day(day_file)
     loads["generated"].append(time.perf_counter() - start)
     fresh("before")
     query(BEFORE)
@@ -155,7 +169,9 @@ for _ in range(3):
         query(f"INSERT INTO werf_events SELECT * FROM file('{day_file}', JSONEachRow, '{ENVELOPE}') SETTINGS max_partitions_per_insert_block = 0")
     loads["before"].append(time.perf_counter() - start)
 for name, seconds in loads.items():
-    results[f"{name} load s"] = sorted(seconds)[1]
+    results[f"{name} load s"] = sorted(seconds)[len(seconds) // 2]
+loaded = {name: query(f"SELECT count() FROM {name}.werf_events") for name in loads}
+assert loaded["generated"] == loaded["before"], f"both layouts hold every event: {loaded}"
 # Sizes after merging, so that they do not depend on how far background merges got.
 query("OPTIMIZE TABLE before.werf_events FINAL")
 results["before bytes"] = size("before", ["werf_events"])
@@ -241,7 +257,7 @@ for sql, hand_sql, single_sql in zip(queries, hand_queries, single_queries):
     rows.append((sql.splitlines()[0][:60], median, same))
 
 print(f"{total:,} events ({events_file.stat().st_size / 2**20:,.0f} MiB of JSON lines)\n")
-print("| load (median of 3) | seconds | rows/s |\n|---|---|---|")
+print("| load (median of 5) | seconds | rows/s |\n|---|---|---|")
 for name in ["generated", "hand", "before"]:
     seconds = results[f"{name} load s"]
     print(f"| {name} | {seconds:.1f} | {total / seconds:,.0f} |")

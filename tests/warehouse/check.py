@@ -9,10 +9,12 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
   version's view with every field equal to the example's, of the view's declared type, and every
   column commented;
 - the receiver's stored lines, each day file loaded by the SQL's own command (run in bash, with
-  `clickhouse-client` a stand-in handing chdb its query), and failure records from the demo's
-  runs load as they are, into their file's day; loading them again, on any day, changes no count;
-  a file whose load fails is written not at all, and loaded again once it can be, once; a file
-  split into pieces by the SQL's other command, each loaded twice, is its day's events once;
+  `clickhouse-client` a stand-in handing chdb each query), and failure records from the demo's
+  runs load as they are, into their file's day; loading them again, on any day, changes no count,
+  and a file changed since replaces what it loaded, unless emptied, which fails its load; two
+  files of a day, or other inserts, keep their rows; the loaded rows expire with the retention; a
+  file whose load fails part-way, after some of its blocks, is written not at all, and loaded again
+  once it can be, once, leaving the load table empty;
 - events whose client clocks span 150 days load in one insert, partitioned by the day of receipt;
   an event of a version without a view is counted by werf_events_without_view; a key the envelope
   does not have fails the load; running the SQL again brings a stale view, typed column and
@@ -22,7 +24,8 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
   whose envelope is not one land in werf_failed_events with their reason; other spans are not
   read; a retried batch changes no count;
 - the retention is the tables' TTL and deletes what is older; the cluster variant parses, and
-  runs on a cluster of one shard (its replicated tables as MergeTree) as one server does;
+  runs on a cluster of one shard (its replicated tables as MergeTree) as one server does, a day
+  file loaded twice by its own command, or split into pieces by its other, counting once;
 - the erasure statements remove one installation's rows, and only those;
 - acme's SQL from the guide works the same for acme's event;
 - README's "Querying the data" queries give the results README shows;
@@ -177,15 +180,13 @@ def check_views(db, program, payloads, label):
 today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 werf_sql = (root / "schemas/clickhouse.sql").read_text()
 werf_examples = examples(root)
-# The SQL's own commands that load a receiver's day file, and a big one in pieces, as a user
-# copies them.
+# The SQL's own command that loads a receiver's day file, as a user copies it.
 def load_command_of(sql):
-    """The command of `sql`'s header that loads a receiver's day file, as a user copies it."""
-    return re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; clickhouse-client .*)$", sql, re.M).group(1)
+    """The (first) command of `sql`'s header that loads a receiver's day file, as a user copies it."""
+    return re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; .*clickhouse-client .*)$", sql, re.M).group(1)
 
 
 LOAD = load_command_of(werf_sql)
-SPLIT = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; mkdir -p pieces; split .*)$", werf_sql, re.M).group(1)
 
 
 def load_with(db, command, path, cwd=None):
@@ -210,17 +211,21 @@ def load_with(db, command, path, cwd=None):
             options = dict(arg[2:].split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
             params = {name[len("param_"):]: value for name, value in options.items() if name.startswith("param_")}
             settings = ", ".join(f"{name} = '{value}'" for name, value in options.items() if not name.startswith("param_"))
-            structure = re.search(r"input\('([^']*)'\)", query).group(1)
-            chdb_query = query.replace(f"input('{structure}')", f"file('{call.with_suffix('.jsonl')}', JSONEachRow, '{structure}')")
-            chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow") + f" SETTINGS {settings}"
-            db.query(chdb_query, params=params)
+            chdb_query = query
+            structure = re.search(r"input\('([^']*)'\)", query)
+            if structure:
+                structure = structure.group(1)
+                chdb_query = query.replace(f"input('{structure}')", f"file('{call.with_suffix('.jsonl')}', JSONEachRow, '{structure}')")
+                chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow")
+            db.query(chdb_query + (f" SETTINGS {settings}" if settings else ""), params=params)
             queries.append(query)
     return queries
 
 
-def load_day_file(db, path):
-    """The SQL's command that loads the day file `path`, run as `load_with` runs it."""
-    return load_with(db, LOAD, path)[0]
+def load_day_file(db, path, command=LOAD):
+    """The SQL's command that loads the day file `path`, run as `load_with` runs it; returns its
+    insert."""
+    return next(query for query in load_with(db, command, path) if "input(" in query)
 
 # werf's SQL runs after the exporter's table, and runs again; and where the exporter created none.
 db = fresh()
@@ -253,53 +258,67 @@ check(count(db, "werf_events") == len(stored) + 7, f"every stored line is one ro
 check(count(db, "werf_failed_events") == 1, "the failure record is one row, loaded twice")
 check(count(db, "werf_events", f"received = '{today}'") == len(stored) + 7, "each row's day of receipt is its file's day, today's")
 check(fails(db, f"SELECT formatQuery($${load_query}$$)") is None, "the load command's query parses as ClickHouse's parser reads it")
-# A day file loaded on a later day lands in its own day, and loaded again there, counts once.
+# A day file loaded on a later day lands in its own day, and loaded again there, counts once;
+# changed since (grown, or rewritten by `forget`), it replaces what it loaded; emptied, it fails
+# its load. Another file of the same day, and rows inserted otherwise, keep theirs.
+host = subprocess.run(["hostname"], capture_output=True, text=True, check=True).stdout.strip()
+source_of = lambda path: f"{host}:{path.resolve()}"
 later = fresh()
 run(later, werf_sql)
+later.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(dict(werf_examples[0], received="2026-11-30")))
 with tempfile.TemporaryDirectory() as work:
-    old_file = pathlib.Path(work) / "2026-11-30.jsonl"
-    old_file.write_text("\n".join(stored) + "\n")
-    for _ in range(2):
-        load_day_file(later, old_file)
+    old_file, other_file, emptied = (pathlib.Path(work) / folder / "2026-11-30.jsonl" for folder in ["old", "other", "emptied"])
+    for path, lines in [(old_file, stored), (other_file, stored[:5]), (emptied, stored[:3])]:
+        path.parent.mkdir()
+        path.write_text("\n".join(lines) + "\n")
+    for path in [old_file, old_file, other_file, emptied]:
+        load_day_file(later, path)
     old_file.write_text("\n".join(stored[1:]) + "\n")
     load_day_file(later, old_file)
+    emptied.write_text("")
+    try:
+        load_day_file(later, emptied)
+        error = None
+    except Exception as failure:  # chdb raises its own error type for a refused query
+        error = str(failure)
+    sources = rows(later, "SELECT source, toUInt32(count()) AS n FROM werf_events GROUP BY source ORDER BY n")
+    want = [{"source": "", "n": 1}, {"source": source_of(emptied), "n": 3}, {"source": source_of(other_file), "n": 5}, {"source": source_of(old_file), "n": len(stored) - 1}]
 days = rows(later, "SELECT received, toUInt32(count()) AS n FROM werf_events GROUP BY received")
-check(days == [{"received": "2026-11-30", "n": 2 * len(stored) - 1}],
-      f"a file of 2026-11-30, loaded on another day and again, is its day's rows once; changed, it is not taken for the file loaded ({days})")
+check(error is not None and "no parts" in error, f"an emptied file fails its load ({error and error[:100]})")
+retention_days = int(re.search(r"TTL received \+ toIntervalDay\((\d+)\)", werf_sql).group(1))
+expiries = rows(later, "SELECT DISTINCT toString(delete_ttl_info_min) AS expires FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active")
+expiry = (datetime.date(2026, 11, 30) + datetime.timedelta(days=retention_days)).isoformat() + " 00:00:00"
+check(expiries == [{"expires": expiry}], f"a loaded file's parts expire with the retention, as those inserted otherwise ({expiries})")
+check(days == [{"received": "2026-11-30", "n": len(stored) - 1 + 5 + 3 + 1}] and sources == want,
+      f"a file of 2026-11-30, loaded on another day and again, is its day's rows once; changed, it replaces what it loaded; "
+      f"emptied, it keeps them; another file of the day and another insert keep theirs ({days}, {sources})")
 
-# A file whose load fails (a constraint refuses one of its rows) is loaded whole or not at all,
-# and loaded again once it can be, counts each event once.
+# A load that fails part-way (a constraint of the load table refuses a row of its eighth block) is
+# written not at all, and loaded again once it can be, counts each event once, leaving the load
+# table empty.
 whole = fresh()
 run(whole, werf_sql)
 many = [compact(dict(werf_examples[0], executionID=f"00000000-0000-4000-8000-{index:012x}")) for index in range(1000)]
-whole.query("ALTER TABLE werf_events ADD CONSTRAINT refuse_one CHECK executionID != '00000000-0000-4000-8000-0000000002bc'")
+whole.query("ALTER TABLE werf_events_load ADD CONSTRAINT refuse_one CHECK executionID != '00000000-0000-4000-8000-0000000002bc'")
+assert " --min_insert_block_size_rows=131072 " in LOAD
+# Blocks of 100 rows, parsed as such, so that a file of 1000 makes ten.
+small_blocks = LOAD.replace(" --min_insert_block_size_rows=131072 ", " --min_insert_block_size_rows=100 --max_block_size=100 --input_format_parallel_parsing=0 ")
 with tempfile.TemporaryDirectory() as work:
     big_file = pathlib.Path(work) / "2026-11-29.jsonl"
     big_file.write_text("\n".join(many) + "\n")
     try:
-        load_day_file(whole, big_file)
+        load_day_file(whole, big_file, small_blocks)
         error = None
     except Exception as failure:  # chdb raises its own error type for a refused query
         error = str(failure)
-    written = count(whole, "werf_events")
-    whole.query("ALTER TABLE werf_events DROP CONSTRAINT refuse_one")
+    staged, written = count(whole, "werf_events_load"), count(whole, "werf_events")
+    whole.query("ALTER TABLE werf_events_load DROP CONSTRAINT refuse_one")
     for _ in range(2):
-        load_day_file(whole, big_file)
-check(error is not None and "refuse_one" in error and written == 0 and count(whole, "werf_events") == 1000,
-      f"a load that fails writes none of the file ({written} rows); loaded twice once it can be, each event once ({count(whole, 'werf_events')})")
-
-# A file split into pieces by the SQL's command (at 100 kB here, not 200 MB), each loaded whole,
-# twice: each event once, in the file's day.
-pieces = fresh()
-run(pieces, werf_sql)
-with tempfile.TemporaryDirectory() as work:
-    big_file = pathlib.Path(work) / "2026-11-28.jsonl"
-    big_file.write_text("\n".join(many) + "\n")
-    assert " -C 200M " in SPLIT
-    loads = [load_with(pieces, SPLIT.replace(" -C 200M ", " -C 100K "), big_file, cwd=work) for _ in range(2)]
-days = rows(pieces, "SELECT received, toUInt32(count()) AS n, toUInt32(uniqExact(executionID)) AS events FROM werf_events GROUP BY received")
-check(len(loads[0]) >= 3 and len(loads[0]) == len(loads[1]) and days == [{"received": "2026-11-28", "n": 1000, "events": 1000}],
-      f"a file split by the SQL's command into {len(loads[0])} pieces, each loaded twice, is its day's events once ({days})")
+        load_day_file(whole, big_file, small_blocks)
+    parts = rows(whole, "SELECT toUInt32(count()) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active")
+check(error is not None and "refuse_one" in error and staged > 0 and written == 0, f"a load that fails after {staged} rows of the file writes none of them ({written} rows)")
+check(count(whole, "werf_events") == 1000 and count(whole, "werf_events_load") == 0 and parts[0]["n"] >= 5,
+      f"loaded twice once it can be, in {parts[0]['n']} parts, each event once ({count(whole, 'werf_events')}), the load table left empty")
 
 # Clocks that lie: 150 client days in one load, one partition of receipt; other versions seen.
 clocks = fresh()
@@ -309,7 +328,7 @@ spread = [dict(werf_examples[0], ts=werf_examples[0]["ts"] + index * day, execut
 error = fails(clocks, "INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in spread))
 check(error is None and count(clocks, "werf_events") == 150, f"150 client days load in one insert ({error})")
 parts = rows(clocks, "SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active")
-check([part["partition"] for part in parts] == [today], f"into the partition of the day of receipt: {parts}")
+check([part["partition"] for part in parts] == [f"('{today}','')"], f"into the partition of the day of receipt: {parts}")
 newer = dict(werf_examples[0], schemaVersion=3)
 clocks.query("INSERT INTO werf_events FORMAT JSONEachRow " + compact(newer))
 check(count(clocks, "werf_events_without_view") == 1 and count(clocks, "werf_build_finished_v2") == 150, "a version without a view is counted by werf_events_without_view, not by the views")
@@ -437,6 +456,19 @@ for _ in range(2):
         load_with(shard, CLUSTER_LOAD, path)
 check(count(shard, "werf_events") == count(shard, "werf_events_local") == len(stored) + 7,
       f"cluster: every stored line, loaded twice by the cluster's load command, is one row, stored in werf_events_local ({count(shard, 'werf_events')})")
+# A file split into pieces by the cluster's command (at 100 kB here, not 200 MB), each loaded
+# whole, twice: each event once, in the file's day.
+SPLIT = re.search(r"^-- (f=telemetry-data/events/2026-12-02\.jsonl; mkdir -p pieces; split .*)$", cluster, re.M).group(1)
+pieces = fresh(None)
+run(pieces, one_shard)
+with tempfile.TemporaryDirectory() as work:
+    big_file = pathlib.Path(work) / "2026-11-28.jsonl"
+    big_file.write_text("\n".join(many) + "\n")
+    assert " -C 200M " in SPLIT
+    loads = [load_with(pieces, SPLIT.replace(" -C 200M ", " -C 100K "), big_file, cwd=work) for _ in range(2)]
+days = rows(pieces, "SELECT received, toUInt32(count()) AS n, toUInt32(uniqExact(executionID)) AS events FROM werf_events GROUP BY received")
+check(len(loads[0]) >= 3 and len(loads[0]) == len(loads[1]) and days == [{"received": "2026-11-28", "n": 1000, "events": 1000}],
+      f"cluster: a file split by the SQL's command into {len(loads[0])} pieces, each loaded twice, is its day's events once ({days})")
 collector = fresh(None)
 run(collector, one_shard)
 for _ in range(2):  # the exporter retrying the same batch
@@ -450,9 +482,11 @@ erase = fresh()
 run(erase, werf_sql)
 block = werf_sql.split("-- Erase an installation, by its `userID`:\n", 1)[1].split("-- Erase a project", 1)[0]
 erasure = [line[3:] for line in block.splitlines() if line.startswith("-- DELETE")]
-check(len(erasure) == 3, f"the SQL erases an installation from 3 tables: {erasure}")
+check(len(erasure) == 4, f"the SQL erases an installation from 4 tables: {erasure}")
 gone = [dict(payload, userID="erase-me") for payload in werf_examples]
 erase.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples + gone))
+# What a failed load left in the load table.
+erase.query("INSERT INTO werf_events_load FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples + gone))
 erase.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(failed + [
     compact({"receivedAt": 1, "failure": "schema_violation", "message": "", "errors": [], "eventType": "BuildStarted", "schemaVersion": 2, "spanName": "telemetry.werf.io", "envelope": compact(gone[0]), "attributes": {}, "body": ""}),
     compact({"receivedAt": 1, "failure": "attribute_type", "message": "", "errors": [], "eventType": "", "schemaVersion": 0, "spanName": "telemetry.werf.io", "envelope": "", "attributes": {"userID": "erase-me"}, "body": ""}),
@@ -460,9 +494,9 @@ erase.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(fai
 erase.query("INSERT INTO otel_traces FORMAT JSONEachRow " + "\n".join(span(dict(payload, userID=user), index, False) for index, payload in enumerate(werf_examples) for user in ["kept", "erase-me"]))
 for statement in erasure:
     erase.query(statement.replace("{id:String}", "'erase-me'"))
-left = {table: count(erase, table) for table in ["werf_events", "werf_failed_events", "otel_traces"]}
+left = {table: count(erase, table) for table in ["werf_events", "werf_events_load", "werf_failed_events", "otel_traces"]}
 # werf_events also holds the rows the collector's view copied from otel_traces.
-check(left == {"werf_events": 7 + 7, "werf_failed_events": len(failed), "otel_traces": 7}, f"only the installation's rows are gone: {left}")
+check(left == {"werf_events": 7 + 7, "werf_events_load": 7, "werf_failed_events": len(failed), "otel_traces": 7}, f"only the installation's rows are gone: {left}")
 check(count(erase, "werf_events", "userID = 'erase-me'") == 0, "none of its events is left")
 
 # acme's SQL from the guide.

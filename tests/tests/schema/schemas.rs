@@ -523,6 +523,8 @@ fn the_clickhouse_file_is_written_only_when_asked_for() {
     for name in [
         "CREATE TABLE IF NOT EXISTS my_tool_events",
         "CREATE TABLE IF NOT EXISTS my_tool_failed_events",
+        "CREATE TABLE IF NOT EXISTS my_tool_events_load AS my_tool_events",
+        "ALTER TABLE my_tool_events REPLACE PARTITION ({received:Date}, {source:String}) FROM my_tool_events_load",
         "CREATE OR REPLACE VIEW my_tool_stage_build_finished_v2",
         "CREATE OR REPLACE VIEW my_tool_events_without_view",
         "CREATE TABLE IF NOT EXISTS otel_traces",
@@ -534,8 +536,8 @@ fn the_clickhouse_file_is_written_only_when_asked_for() {
     }
     assert_eq!(
         sql.matches("CREATE ").count(),
-        3 + versions.len() + 1 + 2,
-        "three tables, a view per version and one for the rest, the collector's two views"
+        4 + versions.len() + 1 + 2,
+        "four tables (the load's own), a view per version and one for the rest, the collector's two views"
     );
     assert!(!sql.contains("TTL"), "no retention, no TTL");
     assert!(!sql.contains("ON CLUSTER"), "one server");
@@ -560,9 +562,14 @@ fn the_clickhouse_file_follows_the_retention_the_layout_and_the_cluster() {
         "SpanAttributes JSON CODEC(ZSTD(1))",
         "toString(SpanAttributes.`eventData`)",
         "DELETE FROM my_tool_events_local ON CLUSTER `analytics` WHERE `userID` = {id:String};",
+        "--insert_deduplication_token=",
     ] {
         assert!(sql.contains(expected), "{expected}");
     }
+    assert!(
+        !sql.contains("_load"),
+        "a cluster loads a file as one block, without a load table"
+    );
     assert!(
         !sql.contains("SpanAttributes['"),
         "the JSON layout reads no map"

@@ -22,11 +22,13 @@ pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
     let read = Attributes(target.otel);
     for (what, key) in [("an installation", "userID"), ("a project", "projectID")] {
         let id = "{id:String}";
-        let statements = [
-            format!(
-                "DELETE FROM {}{on} WHERE `{key}` = {id};",
-                target.stored("events")
-            ),
+        // A load that failed may have left the file's rows in the load table.
+        let events = [Some(target.stored("events")), target.load_table()];
+        let statements = events
+            .into_iter()
+            .flatten()
+            .map(|table| format!("DELETE FROM {table}{on} WHERE `{key}` = {id};"));
+        let statements = statements.chain([
             format!(
                 "DELETE FROM {}{on} WHERE attributes['{key}'] = {id} OR \
                  position(envelope, concat('\"{key}\":\"', {id}, '\"')) > 0;",
@@ -37,7 +39,7 @@ pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
                 target.span_name,
                 read.value(key)
             ),
-        ];
+        ]);
         let _ = writeln!(sql, "-- Erase {what}, by its `{key}`:");
         for statement in statements {
             let _ = writeln!(sql, "-- {statement}");

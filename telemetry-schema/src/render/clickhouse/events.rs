@@ -1,7 +1,9 @@
 //! The two tables: `<program>_events`, one row per event with its typed fields stored beside
 //! the JSON documents they come from, and `<program>_failed_events`, a receiver's failure
 //! records. Both are partitioned and kept by the day their rows reached the warehouse, never by a
-//! client's clock, and drop a block of rows inserted again.
+//! client's clock, and drop a block of rows inserted again; the events are partitioned by the
+//! receiver's file they were loaded from as well, which a load fills on one server through a
+//! table of its own, `<program>_events_load`, then replaces in one step.
 
 use std::fmt::Write as _;
 
@@ -54,6 +56,16 @@ pub(crate) const TIME_COMMENT: &str =
 pub(crate) const RECEIVED_COMMENT: &str = "The day (UTC) the event was received: the day of the \
      receiver's file it was loaded from, or the day the collector's exporter inserted it. \
      Partitions and the retention follow it, not the client's clock.";
+/// What `source` says.
+pub(crate) const SOURCE_COMMENT: &str = "The receiver's file the event was loaded from, as the \
+     load command names it (host and path); empty for the collector's exporter and other inserts. \
+     Partitions follow it with `received`, so that loading a file again replaces what it loaded.";
+
+/// How the events tables are partitioned: by the day of receipt and the file loaded, so that a
+/// file's rows are one partition, which a load replaces whole.
+const PARTITION_BY: &str = "(received, source)";
+/// How the events tables are sorted.
+const ORDER_BY: &str = "(eventType, schemaVersion, projectID, executionID, ts)";
 
 /// The comment of an envelope column.
 pub(crate) fn column_comment(version: Option<&EventVersion>, key: &str) -> String {
@@ -90,9 +102,11 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
             let _ = writeln!(
                 sql,
                 "    `time` DateTime64(3, 'UTC') ALIAS fromUnixTimestamp64Milli(toInt64(ts), 'UTC') COMMENT {},\n    \
-                 `received` Date DEFAULT today() COMMENT {},",
+                 `received` Date DEFAULT today() COMMENT {},\n    \
+                 `source` LowCardinality(String) DEFAULT '' COMMENT {},",
                 string(TIME_COMMENT),
-                string(RECEIVED_COMMENT)
+                string(RECEIVED_COMMENT),
+                string(SOURCE_COMMENT)
             );
         }
     }
@@ -103,7 +117,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
         .unwrap_or_default();
     let _ = writeln!(
         sql,
-        ")\nENGINE = {engine}\nPARTITION BY received\nORDER BY (eventType, schemaVersion, projectID, executionID, ts)\n\
+        ")\nENGINE = {engine}\nPARTITION BY {PARTITION_BY}\nORDER BY {ORDER_BY}\n\
          {ttl}{settings}\nCOMMENT {comment};\n",
         engine = target.engine(&stored),
         settings = target.table_settings(),
@@ -115,6 +129,10 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
         )),
     );
     keep_deduplication(sql, target, &stored);
+    let load = target.load_table();
+    if let Some(load) = &load {
+        load_table(sql, &stored, load, &ttl);
+    }
     let attributes = attribute_fields_of(newest);
     let mut groups = vec![typed_columns(
         (&Parse::of("attributes", &attributes), None),
@@ -137,10 +155,29 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
         alters.push(modifies.join(",\n"));
     }
     alter(sql, target, &stored, &alters);
+    if let Some(load) = &load {
+        alter(sql, target, load, &alters);
+    }
     sql.push_str(&target.distributed("events", "cityHash64(executionID)"));
     if target.cluster.is_some() {
         alter(sql, target, &target.table("events"), &alters);
     }
+}
+
+/// The table a load fills before its rows replace the file's partition of `stored`: the same
+/// columns, partitions and order (or ClickHouse refuses the replacement), none of its
+/// deduplication (a file loaded again must be written again, not dropped as a repeat), and the
+/// same retention `ttl`: a part takes the times it expires from the table it is written in, and
+/// one written without them would never expire where it is put.
+fn load_table(sql: &mut String, stored: &str, load: &str, ttl: &str) {
+    let _ = writeln!(
+        sql,
+        "CREATE TABLE IF NOT EXISTS {load} AS {stored}\nENGINE = MergeTree\nPARTITION BY {PARTITION_BY}\n\
+         ORDER BY {ORDER_BY}\n{ttl}SETTINGS non_replicated_deduplication_window = 0\nCOMMENT {};\n",
+        string(&format!(
+            "A load's rows before they replace their file's partition of {stored}: empty between loads."
+        )),
+    );
 }
 
 /// The version whose envelope the table's comments follow: the newest a type still defines.

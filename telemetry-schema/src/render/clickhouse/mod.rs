@@ -16,11 +16,11 @@
 //!   [`Config::otel_traces`] names, and materialized views from it into the two tables.
 //!
 //! Partitions and the retention ([`Config::retention_days`], as TTL) follow the day rows reached
-//! the warehouse, never the client's clock; a block of rows inserted again (a file loaded twice,
-//! an exporter's retried batch) is dropped, on one server as on a cluster
-//! ([`Config::clickhouse_cluster`]). Tables are created `IF NOT EXISTS` and never dropped;
-//! views are `CREATE OR REPLACE`, so running a regenerated file gives each its current
-//! definition.
+//! the warehouse, never the client's clock. A day file loaded again changes no count, on one
+//! server (its rows replace the file's partition) as on a cluster ([`Config::clickhouse_cluster`],
+//! where its block is dropped as a repeat), and neither does an exporter's retried batch. Tables
+//! are created `IF NOT EXISTS` and never dropped; views are `CREATE OR REPLACE`, so running a
+//! regenerated file gives each its current definition.
 //!
 //! [`Config::clickhouse`]: crate::Config::clickhouse
 //! [`Config::otel_traces`]: crate::Config::otel_traces
@@ -57,28 +57,11 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
          -- columns take their current expressions for the rows inserted after; views are\n\
          -- replaced by their current definitions.\n\
          --\n\
-         -- Load a receiver's day file in one command, its day (the start of the file's name) as\n\
-         -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it\n\
-         -- counts each event once: the block carries the file's name and checksum as its\n\
-         -- deduplication token, and a block inserted again is dropped while fewer than {window}\n\
-         -- blocks were inserted into the table since (years of day files, but hours of a\n\
-         -- collector's batches).\n\
-         -- {DAY_FILE}; {load}\n\
-         -- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block\n\
-         -- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at\n\
-         -- a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not have\n\
-         -- fails the load rather than being dropped.) A file over 200 MB may make several blocks,\n\
-         -- which the insert's threads can make up differently on each try, so that a load that\n\
-         -- failed part-way could, tried again, repeat some events and skip others. Split such a\n\
-         -- file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs\n\
-         -- its column), named after it, each loaded by the same command, whole or not at all:\n\
-         -- {DAY_FILE}; mkdir -p pieces; split -C 200M -d \"$f\" \"pieces/$(basename \"$f\").\"; \
-         for f in \"pieces/$(basename \"$f\")\".[0-9]*; do {load}; done\n\
+         {loading}\
          -- Failure records, which carry their own time of receipt:\n\
          -- clickhouse-client --query 'INSERT INTO {failed} FORMAT JSONEachRow' < telemetry-data/failed/2026-12-02.jsonl\n",
         tool = config.tool_name(),
-        window = target::DEDUPLICATION_WINDOW,
-        load = load_command(&events, versions, target.cluster.is_some()),
+        loading = loading(&target, &events, versions),
         failed = target.table("failed_events"),
     );
     if let Some(cluster) = &target.cluster {
@@ -105,13 +88,52 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
 /// The day file the load commands of the SQL's header take as their example.
 const DAY_FILE: &str = "f=telemetry-data/events/2026-12-02.jsonl";
 
-/// The shell command that loads the day file `$f` into `events` as one block, which is
-/// inserted whole or not at all: the file's day (the first ten characters of its name, so that a
-/// piece of it split off keeps it) as `received`, and the file's name and checksum (POSIX
-/// `cksum`) as the insert's deduplication token, so that loading it again is a no-op whatever
-/// the day. On a cluster the insert waits for the shards, so that a repeated block reaches the
-/// shard that dropped it the first time.
-fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> String {
+/// The header's lines on loading a receiver's day files into `events`, each ending in a newline.
+fn loading(target: &target::Target, events: &str, versions: &[EventVersion]) -> String {
+    let insert = |table: &str| insert_query(table, versions);
+    match target.load_table() {
+        Some(load) => format!(
+            "-- Load a receiver's day file in one command: its day (the start of the file's name) as\n\
+             -- the rows' `received`, its host and path as their `source`. It fills {load} on two\n\
+             -- threads, then puts the rows in place of the file's partition of {events} in one step:\n\
+             -- a file of any size lands whole or not at all, and a file loaded again, on any day,\n\
+             -- grown since or rewritten by `forget`, replaces what it loaded instead of adding to it.\n\
+             -- Load a file again from where it was loaded (the same host and path), one load of a\n\
+             -- file at a time; an empty file fails its load rather than erase what it loaded before.\n\
+             -- {DAY_FILE}; {}\n\
+             -- (`max_insert_threads=2`, `min_insert_block_size_rows=131072` and\n\
+             -- `min_insert_block_size_bytes=0`: the insert types and writes two blocks at a time while\n\
+             -- it parses the rest; `input_format_skip_unknown_fields=0`: a key the envelope does not\n\
+             -- have fails the load rather than being dropped.)\n",
+            replacing_load(events, &load, &insert(&load)),
+        ),
+        None => format!(
+            "-- Load a receiver's day file in one command, its day (the start of the file's name) as\n\
+             -- the rows' `received`, as one block: whole or not at all. Loaded again, on any day, it\n\
+             -- counts each event once: the block carries the file's name and checksum as its\n\
+             -- deduplication token, and a block inserted again is dropped while fewer than {window}\n\
+             -- blocks were inserted into the table since (years of day files, but hours of a\n\
+             -- collector's batches).\n\
+             -- {DAY_FILE}; {load}\n\
+             -- (`min_insert_block_size_rows=0` and `min_insert_block_size_bytes=268402944`: a block\n\
+             -- ends at ClickHouse's default of 256 MiB of columns, whatever a profile sets, and never at\n\
+             -- a count of rows; `input_format_skip_unknown_fields=0`: a key the envelope does not have\n\
+             -- fails the load rather than being dropped.) A file over 200 MB may make several blocks,\n\
+             -- which the insert's threads can make up differently on each try, so that a load that\n\
+             -- failed part-way could, tried again, repeat some events and skip others. Split such a\n\
+             -- file at line ends into pieces of at most 200 MB (each a block: a value's JSON outweighs\n\
+             -- its column), named after it, each loaded by the same command, whole or not at all:\n\
+             -- {DAY_FILE}; mkdir -p pieces; split -C 200M -d \"$f\" \"pieces/$(basename \"$f\").\"; \
+             for f in \"pieces/$(basename \"$f\")\".[0-9]*; do {load}; done\n",
+            window = target::DEDUPLICATION_WINDOW,
+            load = token_load(&insert(events)),
+        ),
+    }
+}
+
+/// The query that inserts the day file's lines, read from standard input, into `table`: the
+/// envelope's columns as they are, and the file's day and source, query parameters.
+fn insert_query(table: &str, versions: &[EventVersion]) -> String {
     let envelope = events::envelope_types(events::newest(versions));
     let columns: Vec<&str> = envelope.iter().map(|(key, _)| *key).collect();
     let structure: Vec<String> = envelope
@@ -119,46 +141,114 @@ fn load_command(events: &str, versions: &[EventVersion], cluster: bool) -> Strin
         .map(|(key, kind)| format!("{key} {kind}"))
         .collect();
     format!(
-        "clickhouse-client \
-         --param_received=\"$(basename \"$f\" | cut -c1-10)\" \
-         --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
-         --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 \
-         --input_format_skip_unknown_fields=0{foreground} \
-         --query \"INSERT INTO {events} ({columns}, received) SELECT *, {{received:Date}} \
-         FROM input('{structure}') FORMAT JSONEachRow\" < \"$f\"",
+        "INSERT INTO {table} ({columns}, received, source) SELECT *, {{received:Date}}, {{source:String}} \
+         FROM input('{structure}') FORMAT JSONEachRow",
         columns = columns.join(", "),
         structure = structure.join(", "),
-        foreground = if cluster {
-            " --distributed_foreground_insert=1"
-        } else {
-            ""
-        },
+    )
+}
+
+/// The day file `$f`'s day, in the shell: the first ten characters of its name, which a piece of it
+/// split off keeps.
+const FILE_DAY: &str = "\"$(basename \"$f\" | cut -c1-10)\"";
+/// The day file `$f`'s source, in the shell: its host and absolute path, the same however it is
+/// named on the command line.
+const FILE_SOURCE: &str = "\"$(hostname):$(realpath \"$f\")\"";
+
+/// The `clickhouse-client` options every call of a replacing load takes: the file's partition,
+/// its day and its source, which the command sets once in `$d` and `$s`.
+const PARTITION_PARAMS: &str = "--param_received=\"$d\" --param_source=\"$s\"";
+
+/// The shell command that loads the day file `$f` into `events` through `load`, one server's
+/// way: empty the file's partition of `load` (what a failed load left), fill it by `insert` on two
+/// threads in blocks of 131,072 rows (the insert's threads then type the rows side by side), put
+/// it in place of the file's partition of `events` (one step, which is refused for an empty
+/// partition rather than erase the file's rows, whatever a profile or an older server's default
+/// says), and empty it again. Each step runs only if the one before succeeded.
+fn replacing_load(events: &str, load: &str, insert: &str) -> String {
+    let partition = "({received:Date}, {source:String})";
+    let drop = format!(
+        "clickhouse-client {PARTITION_PARAMS} --query \"ALTER TABLE {load} DROP PARTITION {partition}\""
+    );
+    format!(
+        "d={FILE_DAY}; s={FILE_SOURCE}; {drop} && \
+         clickhouse-client {PARTITION_PARAMS} --max_insert_threads=2 \
+         --min_insert_block_size_rows=131072 --min_insert_block_size_bytes=0 \
+         --input_format_skip_unknown_fields=0 --query \"{insert}\" < \"$f\" && \
+         clickhouse-client {PARTITION_PARAMS} --allow_replace_partition_from_empty_source=0 \
+         --query \"ALTER TABLE {events} REPLACE PARTITION \
+         {partition} FROM {load}\" && {drop}"
+    )
+}
+
+/// The shell command that loads the day file `$f` by `insert` as one block, which is inserted
+/// whole or not at all: the file's day as `received`, its source, and the file's name and
+/// checksum (POSIX `cksum`) as the insert's deduplication token, so that loading it again is a
+/// no-op whatever the day. It waits for the cluster's shards, so that a repeated block reaches the
+/// shard that dropped it the first time.
+fn token_load(insert: &str) -> String {
+    format!(
+        "clickhouse-client \
+         --param_received={FILE_DAY} --param_source={FILE_SOURCE} \
+         --insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\" \
+         --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 \
+         --input_format_skip_unknown_fields=0 --distributed_foreground_insert=1 \
+         --query \"{insert}\" < \"$f\""
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{load_command, view_name};
+    use super::{insert_query, replacing_load, token_load, view_name};
 
     #[test]
-    fn the_load_command_gives_the_files_day_and_a_token_and_on_a_cluster_waits() {
-        let one = load_command("acme_events", &[], false);
-        assert!(one.starts_with("clickhouse-client "));
-        assert!(one.contains("--param_received=\"$(basename \"$f\" | cut -c1-10)\""));
+    fn the_insert_gives_the_files_day_and_source() {
+        let insert = insert_query("acme_events_load", &[]);
+        assert!(insert.starts_with("INSERT INTO acme_events_load (ts, executionID, "));
+        assert!(insert.contains(
+            ", received, source) SELECT *, {received:Date}, {source:String} FROM input('ts UInt64, "
+        ));
+        assert!(insert.ends_with("') FORMAT JSONEachRow"));
+    }
+
+    #[test]
+    fn one_server_loads_into_the_load_table_then_replaces_the_files_partition() {
+        let load = replacing_load("acme_events", "acme_events_load", "INSERT QUERY");
+        let steps: Vec<&str> = load.split(" && ").collect();
+        assert_eq!(steps.len(), 4, "{load}");
+        assert!(steps[0].starts_with(
+            "d=\"$(basename \"$f\" | cut -c1-10)\"; s=\"$(hostname):$(realpath \"$f\")\"; clickhouse-client "
+        ));
+        let empty = "--query \"ALTER TABLE acme_events_load DROP PARTITION ({received:Date}, {source:String})\"";
+        assert!(steps[0].ends_with(empty) && steps[3].ends_with(empty));
+        assert!(steps[1].contains(" --max_insert_threads=2 "));
+        assert!(steps[1].ends_with(" --query \"INSERT QUERY\" < \"$f\""));
+        assert!(steps[2].contains(" --allow_replace_partition_from_empty_source=0 "));
+        assert!(steps[2].ends_with(
+            "--query \"ALTER TABLE acme_events REPLACE PARTITION ({received:Date}, {source:String}) FROM acme_events_load\""
+        ));
+        for step in steps {
+            assert!(
+                step.contains("clickhouse-client --param_received=\"$d\" --param_source=\"$s\" ")
+            );
+        }
+    }
+
+    #[test]
+    fn a_cluster_loads_one_block_with_a_token_and_waits() {
+        let load = token_load("INSERT QUERY");
+        assert!(load.starts_with("clickhouse-client "));
+        assert!(load.contains("--param_received=\"$(basename \"$f\" | cut -c1-10)\""));
         assert!(
-            one.contains(
+            load.contains(
                 " --min_insert_block_size_rows=0 --min_insert_block_size_bytes=268402944 "
             )
         );
         assert!(
-            one.contains("--insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\"")
+            load.contains("--insert_deduplication_token=\"$(basename \"$f\") $(cksum < \"$f\")\"")
         );
-        assert!(one.contains("INSERT INTO acme_events (ts, executionID, "));
-        assert!(one.contains(", received) SELECT *, {received:Date} FROM input('ts UInt64, "));
-        assert!(one.ends_with("FORMAT JSONEachRow\" < \"$f\""));
-        assert!(!one.contains("distributed_foreground_insert"));
-        let cluster = load_command("acme_events", &[], true);
-        assert!(cluster.contains(" --distributed_foreground_insert=1 "));
+        assert!(load.contains(" --distributed_foreground_insert=1 "));
+        assert!(load.ends_with(" --query \"INSERT QUERY\" < \"$f\""));
     }
 
     #[test]

@@ -5,9 +5,9 @@ use super::sql::{identifier_part, quoted_identifier, string};
 use crate::config::{Config, OtelTraces};
 
 /// How many of the blocks last inserted into a stored table it remembers, to drop a block
-/// inserted again: ClickHouse's default for replicated tables. A day's file loaded again counts
-/// once while fewer blocks were inserted since: 27 years of day files, but about 14 hours of a
-/// collector's batches (one each 5 seconds) into the same table.
+/// inserted again: ClickHouse's default for replicated tables. A collector's retried batch, or on
+/// a cluster a day's file loaded again, counts once while fewer blocks were inserted since: about
+/// 14 hours of a collector's batches (one each 5 seconds), or 27 years of day files.
 pub(crate) const DEDUPLICATION_WINDOW: u32 = 10_000;
 
 /// Ten years, in seconds: a replicated table's remembered blocks outlive any retention.
@@ -90,6 +90,16 @@ impl Target {
                  replicated_deduplication_window_seconds = {TEN_YEARS}"
             ),
             None => format!("non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}"),
+        }
+    }
+
+    /// The table a day file's load fills before it replaces the file's partition of the events
+    /// (`werf_events_load`), on one server. A cluster loads a file as one block with a
+    /// deduplication token instead: its shards' replicas would each need the staged rows.
+    pub(crate) fn load_table(&self) -> Option<String> {
+        match self.cluster {
+            Some(_) => None,
+            None => Some(self.table("events_load")),
         }
     }
 
