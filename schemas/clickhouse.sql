@@ -640,6 +640,14 @@ WHERE SpanName = 'telemetry.werf.io' AND failure != ''
 COMMENT 'The program\'s spans in the OpenTelemetry Collector\'s otel_traces whose envelope is not one, as rows of werf_failed_events: what the receiver would refuse.';
 
 
+-- Retention: a table keeps the TTL it was created with. After the retention changed, run
+-- these once, each without its `-- `, to give the tables this file's: each rewrites its
+-- table's parts once, as ClickHouse applies the new TTL to them, and deletes what it expires.
+-- ALTER TABLE werf_events MODIFY TTL received + toIntervalDay(90);
+-- ALTER TABLE werf_events_load MODIFY TTL received + toIntervalDay(90);
+-- ALTER TABLE werf_failed_events MODIFY TTL toDateTime(receivedTime) + toIntervalDay(14);
+-- ALTER TABLE otel_traces MODIFY TTL toDateTime(Timestamp) + toIntervalDay(90);
+
 -- Erasure: what `telemetry-receiver forget` does to a receiver's files, done to these
 -- tables and to the Collector's otel_traces. Running this file erases nothing: run the
 -- statements of one block with the ID as a parameter, each without its `-- `:

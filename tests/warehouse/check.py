@@ -23,7 +23,8 @@ Usage: check.py <repository> <a receiver's data folder> <the guide's acme worksp
   `json: true`): werf's spans, as the exporter writes them, come back through the views; spans
   whose envelope is not one land in werf_failed_events with their reason; other spans are not
   read; a retried batch changes no count;
-- the retention is the tables' TTL and deletes what is older; the cluster variant parses, and
+- the retention is the tables' TTL and deletes what is older; the SQL's commented statements
+  give tables made with another retention, or none, its own; the cluster variant parses, and
   runs on a cluster of one shard (its replicated tables as MergeTree) as one server does, a day
   file loaded twice by its own command, or split into pieces by its other, counting once;
 - the erasure statements remove one installation's rows, and only those;
@@ -424,6 +425,46 @@ ttl.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compa
 ttl.query("OPTIMIZE TABLE werf_events FINAL")
 ttl.query("OPTIMIZE TABLE werf_failed_events FINAL")
 check(count(ttl, "werf_events") == 7 and count(ttl, "werf_failed_events") == 1, f"the TTL deletes what is older than the retention ({count(ttl, 'werf_events')} events, {count(ttl, 'werf_failed_events')} failures)")
+
+
+def retention_statements(sql):
+    """The statements, commented out, that give tables made with another retention the SQL's."""
+    block = sql.split("\n-- Retention:", 1)[1].split("\n\n", 1)[0]
+    return [line[3:] for line in block.splitlines() if line.startswith("-- ALTER TABLE ")]
+
+
+def table_ttls(db):
+    return {row["name"]: (re.search(r"TTL (.*?) SETTINGS", row["engine_full"]) or [None, None])[1]
+            for row in rows(db, "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'")}
+
+
+# Tables made with twice the retention keep their rows until the SQL's statements give them its
+# own, which deletes what it expires; a program without a retention removes the TTL by its own.
+changed = fresh(None)
+run(changed, re.sub(r"toIntervalDay\((\d+)\)", lambda days: f"toIntervalDay({int(days[1]) * 2})", werf_sql))
+changed.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(dict(payload, received=received)) for payload in werf_examples for received in [old, datetime.date.today().isoformat()]))
+changed.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compact(dict(record, receivedAt=at)) for at in [now_ms - (failures_days + 1) * day, now_ms]))
+for table in ["werf_events", "werf_failed_events"]:
+    changed.query(f"OPTIMIZE TABLE {table} FINAL")
+kept = (count(changed, "werf_events"), count(changed, "werf_failed_events"))
+changed.query("SET mutations_sync = 2")
+for statement in retention_statements(werf_sql):
+    changed.query(statement)
+for table in ["werf_events", "werf_failed_events"]:
+    changed.query(f"OPTIMIZE TABLE {table} FINAL")
+after = (count(changed, "werf_events"), count(changed, "werf_failed_events"))
+expiries = rows(changed, "SELECT DISTINCT toString(delete_ttl_info_min) AS expires FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active AND rows > 0")
+expiry = (datetime.date.today() + datetime.timedelta(days=events_days)).isoformat() + " 00:00:00"
+want = {"werf_events": f"received + toIntervalDay({events_days})", "werf_events_load": f"received + toIntervalDay({events_days})",
+        "werf_failed_events": f"toDateTime(receivedTime) + toIntervalDay({failures_days})", "otel_traces": f"toDateTime(Timestamp) + toIntervalDay({events_days})"}
+check(kept == (14, 2) and after == (7, 1) and expiries == [{"expires": expiry}] and table_ttls(changed) == want,
+      f"the SQL's retention statements give tables made with another retention its TTL and delete what it expires ({kept}, {after}, {expiries}, {table_ttls(changed)})")
+removals = retention_statements((acme / "schemas/clickhouse.sql").read_text())
+for statement in removals:
+    changed.query(statement.replace("acme_", "werf_"))
+changed.query("SET mutations_sync = 0")
+check(len(removals) == 4 and all("REMOVE TTL" in statement for statement in removals) and table_ttls(changed) == dict.fromkeys(want),
+      f"acme's SQL, without a retention, removes a TTL the tables were made with ({removals}, {table_ttls(changed)})")
 
 # The cluster variant. chdb has no Keeper, so neither replicated tables nor `ON CLUSTER` run here:
 # every statement is parsed as written; then it runs on the cluster `telemetry` of one shard, this

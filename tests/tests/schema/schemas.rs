@@ -539,7 +539,14 @@ fn the_clickhouse_file_is_written_only_when_asked_for() {
         4 + versions.len() + 1 + 2,
         "four tables (the load's own), a view per version and one for the rest, the collector's two views"
     );
-    assert!(!sql.contains("TTL"), "no retention, no TTL");
+    assert!(
+        !sql.contains("\nTTL ") && !sql.contains("MODIFY TTL"),
+        "no retention, no TTL"
+    );
+    assert!(
+        sql.contains("\n-- ALTER TABLE my_tool_events REMOVE TTL;\n"),
+        "the statement that removes a TTL the table was made with, as a comment"
+    );
     assert!(!sql.contains("ON CLUSTER"), "one server");
 }
 
@@ -563,6 +570,7 @@ fn the_clickhouse_file_follows_the_retention_the_layout_and_the_cluster() {
         "toString(SpanAttributes.`eventData`)",
         "DELETE FROM my_tool_events_local ON CLUSTER `analytics` WHERE `userID` = {id:String};",
         "--insert_deduplication_token=",
+        "\n-- ALTER TABLE my_tool_events_local ON CLUSTER `analytics` MODIFY TTL received + toIntervalDay(30);\n",
     ] {
         assert!(sql.contains(expected), "{expected}");
     }

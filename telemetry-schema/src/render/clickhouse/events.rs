@@ -11,7 +11,7 @@ use telemetry_core::classify::envelope_field;
 
 use super::fields::{Field, attribute_fields, envelope_comment, event_fields, version_condition};
 use super::sql::{quoted_identifier, string};
-use super::target::Target;
+use super::target::{Kept, Target};
 use crate::model::fields::Classification;
 use crate::model::version::EventVersion;
 
@@ -64,6 +64,10 @@ pub(crate) const SOURCE_COMMENT: &str = "The receiver's file the event was loade
 /// How the events tables are partitioned: by the day of receipt and the file loaded, so that a
 /// file's rows are one partition, which a load replaces whole.
 const PARTITION_BY: &str = "(received, source)";
+/// The time the events tables' retention counts from: the day of receipt.
+pub(crate) const EVENTS_KEPT_FROM: &str = "received";
+/// The time the failure records' retention counts from: their time of receipt.
+pub(crate) const FAILED_KEPT_FROM: &str = "toDateTime(receivedTime)";
 /// How the events tables are sorted.
 const ORDER_BY: &str = "(eventType, schemaVersion, projectID, executionID, ts)";
 
@@ -111,10 +115,7 @@ pub(crate) fn events_table(sql: &mut String, target: &Target, versions: &[EventV
         }
     }
     trim_comma(sql);
-    let ttl = target
-        .retention
-        .map(|(days, _)| format!("TTL received + toIntervalDay({days})\n"))
-        .unwrap_or_default();
+    let ttl = target.ttl_clause(EVENTS_KEPT_FROM, Kept::Events);
     let _ = writeln!(
         sql,
         ")\nENGINE = {engine}\nPARTITION BY {PARTITION_BY}\nORDER BY {ORDER_BY}\n\
@@ -395,10 +396,7 @@ pub(crate) fn failed_table(sql: &mut String, target: &Target) {
         }
     }
     trim_comma(sql);
-    let ttl = target
-        .retention
-        .map(|(_, days)| format!("TTL toDateTime(receivedTime) + toIntervalDay({days})\n"))
-        .unwrap_or_default();
+    let ttl = target.ttl_clause(FAILED_KEPT_FROM, Kept::Failures);
     let _ = writeln!(
         sql,
         ")\nENGINE = {engine}\nPARTITION BY toDate(receivedTime)\nORDER BY (failure, eventType, receivedTime)\n\

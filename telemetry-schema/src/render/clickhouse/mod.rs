@@ -20,7 +20,9 @@
 //! server (its rows replace the file's partition) as on a cluster ([`Config::clickhouse_cluster`],
 //! where its block is dropped as a repeat), and neither does an exporter's retried batch. Tables
 //! are created `IF NOT EXISTS` and never dropped; views are `CREATE OR REPLACE`, so running a
-//! regenerated file gives each its current definition.
+//! regenerated file gives each its current definition. A table keeps the TTL it was created with:
+//! the file ends with the statements, as comments, that give it a changed retention, and those
+//! that erase an installation's or a project's rows.
 //!
 //! [`Config::clickhouse`]: crate::Config::clickhouse
 //! [`Config::otel_traces`]: crate::Config::otel_traces
@@ -31,6 +33,7 @@ mod erasure;
 mod events;
 mod fields;
 mod otel;
+mod retention;
 mod sql;
 mod target;
 mod types;
@@ -81,6 +84,7 @@ pub fn render(versions: &[EventVersion], config: &Config) -> String {
         .iter()
         .any(|(key, kind)| *key == "executionID" && kind == "UUID");
     otel::otel(&mut sql, &target, versions, uuid);
+    retention::clickhouse(&mut sql, &target);
     erasure::clickhouse(&mut sql, &target);
     sql
 }

@@ -13,7 +13,7 @@ use telemetry_core::MAX_SAFE_INTEGER;
 
 use super::fields::version_list;
 use super::sql::string;
-use super::target::Target;
+use super::target::{Kept, Target};
 use crate::config::OtelTraces;
 use crate::model::version::EventVersion;
 
@@ -194,6 +194,9 @@ fn multi_if(
     format!("multiIf({}, '')", branches.join(", "))
 }
 
+/// The time `otel_traces`' retention counts from: the span's, as the exporter's `ttl` does.
+pub(crate) const OTEL_KEPT_FROM: &str = "toDateTime(Timestamp)";
+
 /// `otel_traces` as the exporter's template (collector-contrib,
 /// `exporter/clickhouseexporter/internal/sqltemplates/traces_table.sql` and
 /// `traces_json_table.sql`) creates it, with the retention as its TTL and repeated inserts
@@ -236,10 +239,7 @@ fn otel_traces(sql: &mut String, target: &Target) {
              INDEX idx_span_attr_keys SpanAttributesKeys TYPE bloom_filter(0.01) GRANULARITY 1,\n"
         }
     };
-    let ttl = target
-        .retention
-        .map(|(days, _)| format!("TTL toDateTime(Timestamp) + toIntervalDay({days})\n"))
-        .unwrap_or_default();
+    let ttl = target.ttl_clause(OTEL_KEPT_FROM, Kept::Events);
     let primary_key = match target.otel {
         OtelTraces::Json => "",
         _ => "PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))\n",

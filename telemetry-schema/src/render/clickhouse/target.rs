@@ -13,6 +13,15 @@ pub(crate) const DEDUPLICATION_WINDOW: u32 = 10_000;
 /// Ten years, in seconds: a replicated table's remembered blocks outlive any retention.
 const TEN_YEARS: u64 = 10 * 365 * 86_400;
 
+/// Which of the two retentions of [`Target::retention`] a table follows.
+#[derive(Clone, Copy)]
+pub(crate) enum Kept {
+    /// The events' (and the collector's spans').
+    Events,
+    /// The failure records'.
+    Failures,
+}
+
 /// What the statements depend on besides the event versions.
 pub(crate) struct Target {
     /// The program's name as part of an identifier: `werf`.
@@ -91,6 +100,24 @@ impl Target {
             ),
             None => format!("non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}"),
         }
+    }
+
+    /// A table's TTL expression: its rows go `kept`'s days of the retention after the time `from`
+    /// gives; `None` without a retention.
+    pub(crate) fn ttl(&self, from: &str, kept: Kept) -> Option<String> {
+        let (events, failures) = self.retention?;
+        let days = match kept {
+            Kept::Events => events,
+            Kept::Failures => failures,
+        };
+        Some(format!("{from} + toIntervalDay({days})"))
+    }
+
+    /// The `TTL` clause of a `CREATE TABLE`, ending in a newline, or nothing without a retention.
+    pub(crate) fn ttl_clause(&self, from: &str, kept: Kept) -> String {
+        self.ttl(from, kept)
+            .map(|ttl| format!("TTL {ttl}\n"))
+            .unwrap_or_default()
     }
 
     /// The table a day file's load fills before it replaces the file's partition of the events
