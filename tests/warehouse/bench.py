@@ -22,7 +22,7 @@ import time
 import uuid
 
 from chdb import session
-from sqlfile import statements
+from sqlfile import for_chdb, statements
 
 root, total, work = pathlib.Path(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3])
 work.mkdir(parents=True, exist_ok=True)
@@ -138,10 +138,7 @@ LOAD_CALLS = [
 def load_day(day_file):
     """Loads `day_file` by the load command's calls, its standard input read by `file(...)`."""
     for sql, settings in LOAD_CALLS:
-        structure = re.search(r"input\('([^']*)'\)", sql)
-        if structure:
-            sql = sql.replace(structure.group(0), f"file('{day_file}', JSONEachRow, '{structure.group(1)}')").removesuffix(" FORMAT JSONEachRow")
-        db.query(sql + (f" SETTINGS {settings}" if settings else ""), "TSV", params={"received": day_file.stem, "source": f"bench:{day_file}"})
+        db.query(for_chdb(sql, day_file, settings), "TSV", params={"received": day_file.stem, "source": f"bench:{day_file}"})
 
 
 days = work / f"days-{total}"

@@ -45,7 +45,7 @@ import tempfile
 
 import yaml
 from chdb import session
-from sqlfile import statements
+from sqlfile import for_chdb, statements
 
 root = pathlib.Path(sys.argv[1])
 data = pathlib.Path(sys.argv[2])
@@ -180,6 +180,8 @@ def check_views(db, program, payloads, label):
 
 today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 werf_sql = (root / "schemas/clickhouse.sql").read_text()
+# The days werf's SQL keeps events and failure records.
+events_days, failures_days = map(int, re.search(r"TTL received \+ toIntervalDay\((\d+)\).*?TTL toDateTime\(receivedTime\) \+ toIntervalDay\((\d+)\)", werf_sql, re.S).groups())
 werf_examples = examples(root)
 # The SQL's own command that loads a receiver's day file, as a user copies it.
 def load_command_of(sql):
@@ -212,13 +214,7 @@ def load_with(db, command, path, cwd=None):
             options = dict(arg[2:].split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
             params = {name[len("param_"):]: value for name, value in options.items() if name.startswith("param_")}
             settings = ", ".join(f"{name} = '{value}'" for name, value in options.items() if not name.startswith("param_"))
-            chdb_query = query
-            structure = re.search(r"input\('([^']*)'\)", query)
-            if structure:
-                structure = structure.group(1)
-                chdb_query = query.replace(f"input('{structure}')", f"file('{call.with_suffix('.jsonl')}', JSONEachRow, '{structure}')")
-                chdb_query = chdb_query.removesuffix(" FORMAT JSONEachRow")
-            db.query(chdb_query + (f" SETTINGS {settings}" if settings else ""), params=params)
+            db.query(for_chdb(query, call.with_suffix(".jsonl"), settings), params=params)
             queries.append(query)
     return queries
 
@@ -286,9 +282,8 @@ with tempfile.TemporaryDirectory() as work:
     want = [{"source": "", "n": 1}, {"source": source_of(emptied), "n": 3}, {"source": source_of(other_file), "n": 5}, {"source": source_of(old_file), "n": len(stored) - 1}]
 days = rows(later, "SELECT received, toUInt32(count()) AS n FROM werf_events GROUP BY received")
 check(error is not None and "no parts" in error, f"an emptied file fails its load ({error and error[:100]})")
-retention_days = int(re.search(r"TTL received \+ toIntervalDay\((\d+)\)", werf_sql).group(1))
 expiries = rows(later, "SELECT DISTINCT toString(delete_ttl_info_min) AS expires FROM system.parts WHERE database = currentDatabase() AND table = 'werf_events' AND active")
-expiry = (datetime.date(2026, 11, 30) + datetime.timedelta(days=retention_days)).isoformat() + " 00:00:00"
+expiry = (datetime.date(2026, 11, 30) + datetime.timedelta(days=events_days)).isoformat() + " 00:00:00"
 check(expiries == [{"expires": expiry}], f"a loaded file's parts expire with the retention, as those inserted otherwise ({expiries})")
 check(days == [{"received": "2026-11-30", "n": len(stored) - 1 + 5 + 3 + 1}] and sources == want,
       f"a file of 2026-11-30, loaded on another day and again, is its day's rows once; changed, it replaces what it loaded; "
@@ -414,14 +409,15 @@ for layout, template, sql in [
 # The retention, as TTL: older rows go, newer stay; the failure records' shorter limit likewise.
 ttl = fresh("otel_traces_json.sql")
 run(ttl, (variants / "json.sql").read_text())
-events_days, failures_days = map(int, re.search(r"TTL received \+ toIntervalDay\((\d+)\).*?TTL toDateTime\(receivedTime\) \+ toIntervalDay\((\d+)\)", werf_sql, re.S).groups())
 check((events_days, failures_days) == (90, 14), f"werf's SQL keeps events 90 days and failure records 14 ({events_days}, {failures_days})")
 old = (datetime.date.today() - datetime.timedelta(days=events_days + 1)).isoformat()
 ttl.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(dict(payload, received=old)) for payload in werf_examples))
 ttl.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(payload) for payload in werf_examples))
 now_ms = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
 record = json.loads(failed[0])
-ttl.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compact(dict(record, receivedAt=at)) for at in [now_ms - (failures_days + 1) * day, now_ms]))
+# A failure record received before the failures' retention, and one received now.
+OLD_AND_NEW_FAILURES = "INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compact(dict(record, receivedAt=at)) for at in [now_ms - (failures_days + 1) * day, now_ms])
+ttl.query(OLD_AND_NEW_FAILURES)
 ttl.query("OPTIMIZE TABLE werf_events FINAL")
 ttl.query("OPTIMIZE TABLE werf_failed_events FINAL")
 check(count(ttl, "werf_events") == 7 and count(ttl, "werf_failed_events") == 1, f"the TTL deletes what is older than the retention ({count(ttl, 'werf_events')} events, {count(ttl, 'werf_failed_events')} failures)")
@@ -443,7 +439,7 @@ def table_ttls(db):
 changed = fresh(None)
 run(changed, re.sub(r"toIntervalDay\((\d+)\)", lambda days: f"toIntervalDay({int(days[1]) * 2})", werf_sql))
 changed.query("INSERT INTO werf_events FORMAT JSONEachRow " + "\n".join(compact(dict(payload, received=received)) for payload in werf_examples for received in [old, datetime.date.today().isoformat()]))
-changed.query("INSERT INTO werf_failed_events FORMAT JSONEachRow " + "\n".join(compact(dict(record, receivedAt=at)) for at in [now_ms - (failures_days + 1) * day, now_ms]))
+changed.query(OLD_AND_NEW_FAILURES)
 for table in ["werf_events", "werf_failed_events"]:
     changed.query(f"OPTIMIZE TABLE {table} FINAL")
 kept = (count(changed, "werf_events"), count(changed, "werf_failed_events"))

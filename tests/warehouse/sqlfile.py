@@ -1,5 +1,7 @@
 """Reading a SQL file the way the warehouse checks and the benchmark run it."""
 
+import re
+
 
 def statements(text):
     """The statements of a SQL file: each ends with a line ending in `;`; comment lines and blank
@@ -13,3 +15,13 @@ def statements(text):
             out.append("\n".join(current))
             current = []
     return out
+
+
+def for_chdb(query, stdin, settings):
+    """A `clickhouse-client` call's `query` as chdb runs it: `input(...)` read by `file(...)` from
+    the file `stdin`, which the call would read its standard input from, and the call's `settings`
+    (`name = value, ...`, or empty) as the query's."""
+    structure = re.search(r"input\('([^']*)'\)", query)
+    if structure:
+        query = query.replace(structure.group(0), f"file('{stdin}', JSONEachRow, '{structure.group(1)}')").removesuffix(" FORMAT JSONEachRow")
+    return query + (f" SETTINGS {settings}" if settings else "")

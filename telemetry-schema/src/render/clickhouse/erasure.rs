@@ -22,11 +22,8 @@ pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
     let read = Attributes(target.otel);
     for (what, key) in [("an installation", "userID"), ("a project", "projectID")] {
         let id = "{id:String}";
-        // A load that failed may have left the file's rows in the load table.
-        let events = [Some(target.stored("events")), target.load_table()];
-        let statements = events
-            .into_iter()
-            .flatten()
+        let statements = target
+            .event_tables()
             .map(|table| format!("DELETE FROM {table}{on} WHERE `{key}` = {id};"));
         let statements = statements.chain([
             format!(

@@ -13,18 +13,17 @@ use super::target::{Kept, Target};
 /// The retention block for `target`'s tables.
 pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
     let on = target.on_cluster();
-    let tables = [
-        Some((target.stored("events"), EVENTS_KEPT_FROM, Kept::Events)),
-        target
-            .load_table()
-            .map(|load| (load, EVENTS_KEPT_FROM, Kept::Events)),
-        Some((
-            target.stored("failed_events"),
-            FAILED_KEPT_FROM,
-            Kept::Failures,
-        )),
-        Some(("otel_traces".to_owned(), OTEL_KEPT_FROM, Kept::Events)),
-    ];
+    let tables = target
+        .event_tables()
+        .map(|table| (table, EVENTS_KEPT_FROM, Kept::Events))
+        .chain([
+            (
+                target.stored("failed_events"),
+                FAILED_KEPT_FROM,
+                Kept::Failures,
+            ),
+            ("otel_traces".to_owned(), OTEL_KEPT_FROM, Kept::Events),
+        ]);
     let _ = match target.retention {
         Some(_) => writeln!(
             sql,
@@ -39,7 +38,7 @@ pub(crate) fn clickhouse(sql: &mut String, target: &Target) {
              -- refuses one for a table without a TTL)."
         ),
     };
-    for (table, from, kept) in tables.into_iter().flatten() {
+    for (table, from, kept) in tables {
         let change = target.ttl(from, kept).map_or_else(
             || "REMOVE TTL".to_owned(),
             |ttl| format!("MODIFY TTL {ttl}"),

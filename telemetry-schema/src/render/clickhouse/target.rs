@@ -87,8 +87,8 @@ impl Target {
         format!("SETTINGS {}, ttl_only_drop_parts = 1", self.deduplication())
     }
 
-    /// Repeated inserts of the same rows (a file loaded again, an exporter's retried batch) are
-    /// dropped while fewer than [`DEDUPLICATION_WINDOW`] blocks were inserted since, on one server
+    /// Repeated inserts of the same rows (an exporter's retried batch; on a cluster, a file loaded
+    /// again) are dropped while fewer than [`DEDUPLICATION_WINDOW`] blocks were inserted since, on one server
     /// as on a cluster. A replicated table also forgets its blocks after an hour by default
     /// (`replicated_deduplication_window_seconds`), so that a day's file loaded again the next
     /// day would count twice: there the count alone bounds it too.
@@ -128,6 +128,12 @@ impl Target {
             Some(_) => None,
             None => Some(self.table("events_load")),
         }
+    }
+
+    /// Every table that stores events: [`stored`](Self::stored) `events`, and on one server the
+    /// [`load_table`](Self::load_table), where a load that failed may have left a file's rows.
+    pub(crate) fn event_tables(&self) -> impl Iterator<Item = String> {
+        std::iter::once(self.stored("events")).chain(self.load_table())
     }
 
     /// On a cluster, the `Distributed` table `name` over its stored tables, spread by
